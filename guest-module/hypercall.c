@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kvmmem guest: the only file that issues hypercalls.
+ *
+ * Copyright (C) 2026 The kvmmem authors
+ */
+#include <linux/errno.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/kvm_para.h>
+#include <asm/io.h>
+#include <linux/kvmmem.h>
+
+#include "hypercall.h"
+
+/* Turn a hypercall result into 0, a positive value or a -errno. */
+static long hc_result(long ret)
+{
+	if (ret >= 0)
+		return ret;
+	if (ret == -KVM_ENOSYS)		/* no kvmmem host, or no grant */
+		return -EOPNOTSUPP;
+	if (ret < -MAX_ERRNO)
+		return -EIO;
+	return ret;
+}
+
+/**
+ * kvmmem_hc_map() - ask the host to back a local page by a target page
+ * @token: the grant's token; copied to a buffer whose gpa the host reads
+ * @target_gpa: page-aligned gpa in the target VM
+ * @local: guest-physical address of the local page
+ *
+ * Return: KVMMEM_MAP_RO or KVMMEM_MAP_RW on success, or a negative errno.
+ */
+int kvmmem_hc_map(const struct kvmi_map_mem_token *token, u64 target_gpa,
+		  phys_addr_t local)
+{
+	struct kvmi_map_mem_token *buf;
+	long ret;
+
+	/* kmalloc(32) is 32-byte aligned, so it never crosses a page */
+	buf = kmalloc(sizeof(*buf), GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	*buf = *token;
+	ret = kvm_hypercall3(KVM_HC_MEM_MAP, virt_to_phys(buf), target_gpa,
+			     local);
+	memzero_explicit(buf, sizeof(*buf));
+	kfree(buf);
+	return hc_result(ret);
+}
+
+/**
+ * kvmmem_hc_unmap() - ask the host to give a local page its memory back
+ * @local: guest-physical address of the local page
+ *
+ * Return: 0 or a negative errno.
+ */
+int kvmmem_hc_unmap(phys_addr_t local)
+{
+	return hc_result(kvm_hypercall1(KVM_HC_MEM_UNMAP, local));
+}

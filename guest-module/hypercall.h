@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Copyright (C) 2026 The kvmmem authors */
+#ifndef _KVMMEM_GUEST_HYPERCALL_H
+#define _KVMMEM_GUEST_HYPERCALL_H
+
+#include <linux/types.h>
+
+struct kvmi_map_mem_token;
+
+int kvmmem_hc_map(const struct kvmi_map_mem_token *token, u64 target_gpa,
+		  phys_addr_t local);
+int kvmmem_hc_unmap(phys_addr_t local);
+
+#endif /* _KVMMEM_GUEST_HYPERCALL_H */

@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kvmmem guest module: /dev/kvmmem inside an introspector VM.
+ *
+ * Copyright (C) 2026 The kvmmem authors
+ */
+#include <linux/module.h>
+#include <linux/kvm_para.h>
+
+#include "chardev.h"
+
+static int __init kvmmem_guest_init(void)
+{
+	int ret;
+
+	if (!kvm_para_available()) {
+		pr_info("not running as a KVM guest; not loading\n");
+		return -ENODEV;
+	}
+	ret = kvmmem_chardev_init();
+	if (ret)
+		return ret;
+	pr_info("kvmmem guest %s: /dev/kvmmem ready\n", KVMMEM_VERSION);
+	return 0;
+}
+
+static void __exit kvmmem_guest_exit(void)
+{
+	kvmmem_chardev_uninit();
+}
+
+module_init(kvmmem_guest_init);
+module_exit(kvmmem_guest_exit);
+MODULE_LICENSE("GPL");
+MODULE_AUTHOR("The kvmmem authors");
+MODULE_DESCRIPTION("Map pages of another VM into this introspector VM (guest side)");
+MODULE_VERSION(KVMMEM_VERSION);

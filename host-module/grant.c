@@ -1,0 +1,347 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kvmmem host: the grant (token) table.
+ *
+ * Copyright (C) 2026 The kvmmem authors
+ */
+#include <crypto/algapi.h>
+#include <linux/jiffies.h>
+#include <linux/kvm_host.h>
+#include <linux/random.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "grant.h"
+#include "remap.h"
+#include "stats.h"
+
+/**
+ * DOC: Grants, theory of operation
+ *
+ * A grant says "introspector VM I may map pages of target VM T", with
+ * rights, an optional gpa range, an expiry and a page quota. It holds a
+ * reference on both &struct kvm, so their pointers stay unique while the
+ * grant exists, and it is identified to the host by a small id and to the
+ * introspector by a 256-bit token from get_random_bytes().
+ *
+ * Lookup (kvmmem_grant_find) walks every grant and compares every token with
+ * crypto_memneq(), so its time depends neither on where a grant sits nor on
+ * how many bytes of a wrong token match. A token counts only in hypercalls
+ * from the grant's own introspector; wrong, revoked, expired and foreign
+ * tokens all give the same answer.
+ *
+ * A grant ends on revoke, on expiry, or when the process of either VM goes
+ * away (its mm has no users left): the reaper checks that every
+ * KVMMEM_REAP_MS while grants exist, revokes every mapping made under the
+ * grant and drops the VM references, so a dead VM is never kept alive.
+ *
+ * kvmmem_lock protects the grant table, each grant's mapping list and the
+ * mapping table in remap.c. It is taken before any mmap_lock.
+ */
+
+#define KVMMEM_REAP_MS		200
+#define KVMMEM_DEFAULT_QUOTA	65536
+
+DEFINE_MUTEX(kvmmem_lock);	/* grants, their mappings, the map table */
+static LIST_HEAD(grants);
+static u64 next_id = 1;
+static void reap_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(reap_work, reap_fn);
+
+static void grant_release(struct kref *ref)
+{
+	struct kvmmem_grant *g = container_of(ref, struct kvmmem_grant, ref);
+
+	kvm_put_kvm(g->target);
+	kvm_put_kvm(g->intro);
+	kfree_sensitive(g);
+}
+
+/**
+ * kvmmem_grant_put() - drop a reference on a grant
+ * @g: the grant
+ *
+ * May drop the last reference on a VM; call it where sleeping is allowed
+ * and no mmap_lock is held.
+ */
+void kvmmem_grant_put(struct kvmmem_grant *g)
+{
+	kref_put(&g->ref, grant_release);
+}
+
+/* KVM names each VM "kvm-<pid of its creator>". */
+static pid_t vm_pid(struct kvm *kvm)
+{
+	int pid;
+
+	if (sscanf(kvm->stats_id, "kvm-%d", &pid) != 1)
+		return -1;
+	return pid;
+}
+
+static bool vm_gone(struct kvm *kvm)
+{
+	return !atomic_read(&kvm->mm->mm_users);
+}
+
+static bool grant_expired(struct kvmmem_grant *g)
+{
+	return g->expires && time_after_eq(jiffies, g->expires);
+}
+
+/* kvmmem_lock held. Unlink @g and revoke its mappings. */
+static void grant_kill(struct kvmmem_grant *g, const char *why)
+{
+	lockdep_assert_held(&kvmmem_lock);
+	g->dead = true;
+	list_del_init(&g->node);
+	kvmmem_remap_revoke_grant(g);
+	kvmmem_stat_inc(KVMMEM_STAT_GRANTS_ENDED);
+	pr_info("grant %llu (target %s, introspector %s) ended: %s\n", g->id,
+		g->target->stats_id, g->intro->stats_id, why);
+}
+
+static void reap_fn(struct work_struct *work)
+{
+	struct kvmmem_grant *g, *tmp;
+	LIST_HEAD(dead);
+
+	mutex_lock(&kvmmem_lock);
+	list_for_each_entry_safe(g, tmp, &grants, node) {
+		const char *why = NULL;
+
+		if (grant_expired(g))
+			why = "expired";
+		else if (vm_gone(g->target))
+			why = "target VM gone";
+		else if (vm_gone(g->intro))
+			why = "introspector VM gone";
+		if (!why)
+			continue;
+		grant_kill(g, why);
+		list_add(&g->node, &dead);
+	}
+	kvmmem_remap_reap();
+	if (!list_empty(&grants) || kvmmem_remap_busy())
+		schedule_delayed_work(&reap_work, msecs_to_jiffies(KVMMEM_REAP_MS));
+	mutex_unlock(&kvmmem_lock);
+
+	list_for_each_entry_safe(g, tmp, &dead, node) {
+		list_del(&g->node);
+		kvmmem_grant_put(g);
+	}
+}
+
+/**
+ * kvmmem_grant_reap() - make sure the reaper runs soon
+ */
+void kvmmem_grant_reap(void)
+{
+	mod_delayed_work(system_wq, &reap_work, 0);
+}
+
+/**
+ * kvmmem_grant_add() - create a grant
+ * @target: the target VM (the caller holds a reference)
+ * @intro: the introspector VM (the caller holds a reference)
+ * @req: in: rights, range, expiry, quota; out: id and token
+ *
+ * Return: 0, -EINVAL for bad arguments or the same VM twice, -EDEADLK when
+ * the two VMs would introspect each other, -ENOMEM.
+ */
+int kvmmem_grant_add(struct kvm *target, struct kvm *intro,
+		     struct kvmmem_host_grant *req)
+{
+	struct kvmmem_grant *g, *other;
+	int ret = 0;
+
+	if (target == intro || req->flags & ~KVMMEM_GRANT_WRITE)
+		return -EINVAL;
+	if (!PAGE_ALIGNED(req->gpa_start) || !PAGE_ALIGNED(req->gpa_end) ||
+	    (req->gpa_end && req->gpa_end <= req->gpa_start))
+		return -EINVAL;
+	if (req->expire_ms > (u64)UINT_MAX)
+		return -EINVAL;
+
+	g = kzalloc(sizeof(*g), GFP_KERNEL);
+	if (!g)
+		return -ENOMEM;
+	kref_init(&g->ref);
+	INIT_LIST_HEAD(&g->maps);
+	get_random_bytes(&g->token, sizeof(g->token));
+	g->target = target;
+	g->intro = intro;
+	g->target_pid = vm_pid(target);
+	g->intro_pid = vm_pid(intro);
+	g->flags = req->flags;
+	g->max_pages = req->max_pages ?: KVMMEM_DEFAULT_QUOTA;
+	g->gpa_start = req->gpa_start;
+	g->gpa_end = req->gpa_end ?: ~0ULL;
+	if (req->expire_ms)
+		g->expires = (jiffies + msecs_to_jiffies(req->expire_ms)) | 1;
+
+	mutex_lock(&kvmmem_lock);
+	list_for_each_entry(other, &grants, node) {
+		if (other->target == intro && other->intro == target) {
+			ret = -EDEADLK;
+			goto out_unlock;
+		}
+	}
+	kvm_get_kvm(target);
+	kvm_get_kvm(intro);
+	g->id = next_id++;
+	list_add_tail(&g->node, &grants);
+	req->id = g->id;
+	req->token = g->token;
+	schedule_delayed_work(&reap_work, msecs_to_jiffies(KVMMEM_REAP_MS));
+	kvmmem_stat_inc(KVMMEM_STAT_GRANTS);
+	pr_info("grant %llu: introspector %s may map target %s (%s)\n", g->id,
+		intro->stats_id, target->stats_id,
+		g->flags & KVMMEM_GRANT_WRITE ? "read-write" : "read-only");
+out_unlock:
+	mutex_unlock(&kvmmem_lock);
+	if (ret)
+		kfree_sensitive(g);
+	return ret;
+}
+
+/**
+ * kvmmem_grant_revoke() - end a grant and unmap everything mapped under it
+ * @id: the grant's id
+ *
+ * Return: 0 or -ENOENT.
+ */
+int kvmmem_grant_revoke(u64 id)
+{
+	struct kvmmem_grant *g, *found = NULL;
+
+	mutex_lock(&kvmmem_lock);
+	list_for_each_entry(g, &grants, node) {
+		if (g->id == id) {
+			found = g;
+			grant_kill(g, "revoked");
+			break;
+		}
+	}
+	mutex_unlock(&kvmmem_lock);
+	if (!found)
+		return -ENOENT;
+	kvmmem_grant_put(found);
+	return 0;
+}
+
+/**
+ * kvmmem_grant_find() - look a token up for an introspector
+ * @intro: the calling VM
+ * @token: the token it presented
+ *
+ * Called with kvmmem_lock held. Every grant's token is compared, in
+ * constant time, whatever matches.
+ *
+ * Return: the live grant, or NULL. No reference is taken: the caller
+ * holds kvmmem_lock while it uses the grant.
+ */
+struct kvmmem_grant *kvmmem_grant_find(struct kvm *intro,
+				       const struct kvmi_map_mem_token *token)
+{
+	struct kvmmem_grant *g, *found = NULL;
+
+	lockdep_assert_held(&kvmmem_lock);
+	list_for_each_entry(g, &grants, node) {
+		bool same = !crypto_memneq(&g->token, token, sizeof(*token));
+
+		if (same && g->intro == intro && !grant_expired(g))
+			found = g;
+	}
+	return found;
+}
+
+/**
+ * kvmmem_grant_holder() - does this VM hold any grant as introspector?
+ * @intro: the VM
+ *
+ * Return: true if it does. Called with kvmmem_lock held.
+ */
+bool kvmmem_grant_holder(struct kvm *intro)
+{
+	struct kvmmem_grant *g;
+
+	lockdep_assert_held(&kvmmem_lock);
+	list_for_each_entry(g, &grants, node)
+		if (g->intro == intro)
+			return true;
+	return false;
+}
+
+static s64 ms_left(unsigned long expires)
+{
+	return jiffies_to_msecs(max_t(long, expires - jiffies, 0));
+}
+
+/**
+ * kvmmem_grant_list() - describe the grants, never their tokens
+ * @out: user array
+ * @count: in: room in @out; out: number of grants
+ *
+ * Return: 0 or -EFAULT.
+ */
+int kvmmem_grant_list(struct kvmmem_host_grant_info __user *out, u32 *count)
+{
+	struct kvmmem_host_grant_info info;
+	struct kvmmem_grant *g;
+	u32 n = 0;
+	int ret = 0;
+
+	mutex_lock(&kvmmem_lock);
+	list_for_each_entry(g, &grants, node) {
+		if (n < *count) {
+			memset(&info, 0, sizeof(info));
+			info.id = g->id;
+			info.target_pid = g->target_pid;
+			info.intro_pid = g->intro_pid;
+			info.flags = g->flags;
+			info.max_pages = g->max_pages;
+			info.gpa_start = g->gpa_start;
+			info.gpa_end = g->gpa_end;
+			info.expires_in_ms = -1;
+			if (g->expires)
+				info.expires_in_ms = ms_left(g->expires);
+			info.mapped = g->mapped;
+			info.maps_total = g->maps_total;
+			if (copy_to_user(out + n, &info, sizeof(info))) {
+				ret = -EFAULT;
+				break;
+			}
+		}
+		n++;
+	}
+	mutex_unlock(&kvmmem_lock);
+	*count = n;
+	return ret;
+}
+
+/**
+ * kvmmem_grant_uninit() - end every grant (module unload)
+ *
+ * Overlays pin the module, so no mapping is live here; only grants are.
+ */
+void kvmmem_grant_uninit(void)
+{
+	struct kvmmem_grant *g, *tmp;
+	LIST_HEAD(dead);
+
+	cancel_delayed_work_sync(&reap_work);
+	mutex_lock(&kvmmem_lock);
+	list_for_each_entry_safe(g, tmp, &grants, node) {
+		grant_kill(g, "module unload");
+		list_add(&g->node, &dead);
+	}
+	mutex_unlock(&kvmmem_lock);
+	list_for_each_entry_safe(g, tmp, &dead, node) {
+		list_del(&g->node);
+		kvmmem_grant_put(g);
+	}
+	reap_fn(NULL);
+	cancel_delayed_work_sync(&reap_work);
+}

@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kvmmem host module: lets an introspector VM map pages of a target VM.
+ *
+ * Copyright (C) 2026 The kvmmem authors
+ */
+#include <linux/module.h>
+
+#include "ctl.h"
+#include "grant.h"
+#include "hook.h"
+#include "remap.h"
+#include "reset.h"
+#include "stats.h"
+
+static int __init kvmmem_host_init(void)
+{
+	int ret;
+
+	ret = kvmmem_stats_init();
+	if (ret)
+		return ret;
+	ret = kvmmem_remap_init();
+	if (ret)
+		goto err_stats;
+	ret = kvmmem_reset_init();
+	if (ret)
+		goto err_remap;
+	ret = kvmmem_hook_init();
+	if (ret)
+		goto err_reset;
+	ret = kvmmem_ctl_init();
+	if (ret)
+		goto err_hook;
+	pr_info("kvmmem host %s loaded\n", KVMMEM_VERSION);
+	return 0;
+
+err_hook:
+	kvmmem_hook_uninit();
+err_reset:
+	kvmmem_reset_uninit();
+err_remap:
+	kvmmem_remap_uninit();
+err_stats:
+	kvmmem_stats_uninit();
+	return ret;
+}
+
+/*
+ * Overlays and queued work pin the module, so only grants can be left here;
+ * they hold VM references, which kvmmem_grant_uninit() drops.
+ */
+static void __exit kvmmem_host_exit(void)
+{
+	kvmmem_ctl_uninit();
+	kvmmem_hook_uninit();
+	kvmmem_reset_uninit();
+	kvmmem_grant_uninit();
+	kvmmem_remap_uninit();
+	kvmmem_stats_uninit();
+}
+
+module_init(kvmmem_host_init);
+module_exit(kvmmem_host_exit);
+MODULE_LICENSE("GPL");
+MODULE_AUTHOR("The kvmmem authors");
+MODULE_DESCRIPTION("Map pages of a target VM into an introspector VM (host side)");
+MODULE_VERSION(KVMMEM_VERSION);
+MODULE_SOFTDEP("pre: kvm");

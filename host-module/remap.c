@@ -1,0 +1,645 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kvmmem host: the remap engine.
+ *
+ * Copyright (C) 2026 The kvmmem authors
+ */
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/hashtable.h>
+#include <linux/highmem.h>
+#include <linux/hugetlb.h>
+#include <linux/kvm_host.h>
+#include <linux/migrate.h>
+#include <linux/mman.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/kvmmem.h>
+#include <kvmmem_compat.h>
+
+#include "grant.h"
+#include "remap.h"
+#include "stats.h"
+
+/**
+ * DOC: Remap engine, theory of operation
+ *
+ * KVM builds the introspector's NPT/EPT entries from its VMM's page tables:
+ * gpa -> memslot -> hva in the VMM's mm -> pfn. We change the last step
+ * only, with exported interfaces, and never touch KVM's page tables or
+ * another process's anonymous PTEs.
+ *
+ * Map (in the introspector's vCPU thread, so current->mm is its VMM's mm):
+ *
+ * 1. The target gpa must lie in an ordinary, writable user memslot of the
+ *    target. Its hva is resolved under the target's SRCU and the page is
+ *    pinned in the target's mm (pin_user_pages_remote, FOLL_LONGTERM), with
+ *    the target's mmap_lock held only for that. A transparent huge page
+ *    there is split first (see split_target()). A gpa whose hva is itself an
+ *    overlay is refused (no chaining). kvm_read_guest(), gfn_to_page() and
+ *    friends are never used for the target: they work on current->mm.
+ * 2. The introspector gpa must lie in its ordinary RAM, not hugetlb. We
+ *    remember what backs its hva (anonymous, or a file at an offset).
+ * 3. A file of our own is mapped over that hva with MAP_FIXED. Its VMA is
+ *    VM_PFNMAP (special PTEs: no rmap, no refcount) and its fault handler
+ *    inserts the pinned page's pfn. The MAP_FIXED unmap of the old page
+ *    fires the introspector's MMU notifier, so KVM zaps its SPTE; on the next
+ *    guest access KVM's own fault path (hva_to_pfn_remapped, written for
+ *    VM_PFNMAP memory) calls our fault handler and maps the target's
+ *    physical page, 4K, write-back. A read-only grant maps the file
+ *    read-only and without VM_MAYWRITE, so the host view is read-only too.
+ *
+ * Unmap restores the hva's old backing with another MAP_FIXED mapping, which
+ * unmaps the overlay (KVM zaps the SPTE again), then unpins the page, marking
+ * it dirty if the grant was writable: a special PTE never passes its dirty
+ * bit to the page.
+ *
+ * Revoke (revoke, expiry, VM exit; from any context) keeps the overlay VMA
+ * but switches it to a private "home" page filled with the documented
+ * revoked pattern: under the introspector's mmap_lock (read) and the
+ * mapping's mutex it clears the target page, zaps our PTE (KVM zaps the
+ * SPTE through its notifier) and only then unpins. The fault handler takes
+ * the same mutex, so it can never insert a page that is being unpinned.
+ * The introspector's accesses then read the pattern and writes land in the
+ * home page; its VM never stops. Its next unmap hypercall restores RAM.
+ *
+ * Lifetime: a mapping is referenced by the table and by its VMA. The VMA's
+ * close may run under mmap_lock, so the last reference only queues the
+ * release (unpin, free, drop the mm) to a worker. Overlay files pin the
+ * module, so it cannot be unloaded while an overlay exists.
+ *
+ * Locks: kvmmem_lock, then at most one mmap_lock (never two), then a
+ * mapping's mutex.
+ */
+
+struct kvmmem_map {
+	struct kref ref;
+	struct hlist_node hnode;
+	struct list_head gnode;
+	struct kvmmem_grant *grant;
+	struct kvm *intro;
+	struct mm_struct *mm;
+	unsigned long ihva;
+	u64 igfn;
+	u64 tgfn;
+	struct mutex lock;		/* page vs. the fault handler */
+	struct page *page;		/* pinned target page, NULL once revoked */
+	struct page *home;		/* backs the overlay once revoked */
+	struct file *restore_file;
+	pgoff_t restore_pgoff;
+	unsigned long restore_prot;
+	bool restore_shared;
+	bool writable;
+	struct work_struct free_work;
+};
+
+static DEFINE_HASHTABLE(map_table, 10);
+static struct workqueue_struct *release_wq;
+static unsigned long nr_maps;		/* in map_table; kvmmem_lock */
+static const struct vm_operations_struct overlay_vm_ops;
+
+static u32 map_hash(struct mm_struct *mm, u64 igfn)
+{
+	return hash_64((u64)(unsigned long)mm ^ igfn, 10);
+}
+
+static struct kvmmem_map *map_lookup(struct mm_struct *mm, u64 igfn)
+{
+	struct kvmmem_map *m;
+
+	hash_for_each_possible(map_table, m, hnode, map_hash(mm, igfn))
+		if (m->mm == mm && m->igfn == igfn)
+			return m;
+	return NULL;
+}
+
+static void map_free_work(struct work_struct *work)
+{
+	struct kvmmem_map *m = container_of(work, struct kvmmem_map, free_work);
+
+	if (m->page) {
+		unpin_user_pages_dirty_lock(&m->page, 1, m->writable);
+		kvmmem_stat_dec(KVMMEM_STAT_PINNED);
+	}
+	__free_page(m->home);
+	if (m->restore_file)
+		fput(m->restore_file);
+	mmdrop(m->mm);
+	kfree(m);
+	module_put(THIS_MODULE);
+}
+
+static void map_release(struct kref *ref)
+{
+	struct kvmmem_map *m = container_of(ref, struct kvmmem_map, ref);
+
+	queue_work(release_wq, &m->free_work);
+}
+
+static void map_put(struct kvmmem_map *m)
+{
+	kref_put(&m->ref, map_release);
+}
+
+/* kvmmem_lock held: take @m out of the table and off its grant. */
+static void map_unlink(struct kvmmem_map *m)
+{
+	lockdep_assert_held(&kvmmem_lock);
+	hash_del(&m->hnode);
+	nr_maps--;
+	kvmmem_stat_dec(KVMMEM_STAT_LIVE);
+	if (m->grant) {
+		list_del(&m->gnode);
+		m->grant->mapped--;
+		m->grant = NULL;
+	}
+}
+
+static vm_fault_t overlay_fault(struct vm_fault *vmf)
+{
+	struct kvmmem_map *m = vmf->vma->vm_private_data;
+	vm_fault_t ret;
+
+	mutex_lock(&m->lock);
+	ret = vmf_insert_pfn(vmf->vma, vmf->address,
+			     page_to_pfn(m->page ?: m->home));
+	mutex_unlock(&m->lock);
+	return ret;
+}
+
+static void overlay_open(struct vm_area_struct *vma)
+{
+	struct kvmmem_map *m = vma->vm_private_data;
+
+	kref_get(&m->ref);
+}
+
+static void overlay_close(struct vm_area_struct *vma)
+{
+	map_put(vma->vm_private_data);
+}
+
+static int overlay_may_split(struct vm_area_struct *vma, unsigned long addr)
+{
+	return -EINVAL;
+}
+
+static int overlay_mremap(struct vm_area_struct *vma)
+{
+	return -EINVAL;
+}
+
+static const struct vm_operations_struct overlay_vm_ops = {
+	.open		= overlay_open,
+	.close		= overlay_close,
+	.fault		= overlay_fault,
+	.may_split	= overlay_may_split,
+	.mremap		= overlay_mremap,
+};
+
+static int overlay_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct kvmmem_map *m = file->private_data;
+
+	/* Only our own MAP_FIXED of exactly one page at the recorded hva. */
+	if (vma->vm_mm != m->mm || vma->vm_start != m->ihva ||
+	    vma->vm_pgoff || vma_pages(vma) != 1)
+		return -EINVAL;
+	kvmmem_vma_set_flags(vma, VM_PFNMAP | VM_IO | VM_DONTEXPAND |
+			     VM_DONTDUMP | VM_DONTCOPY, 0);
+	vma->vm_private_data = m;
+	vma->vm_ops = &overlay_vm_ops;
+	kref_get(&m->ref);
+	return 0;
+}
+
+static const struct file_operations overlay_fops = {
+	.owner	= THIS_MODULE,
+	.mmap	= overlay_mmap,
+};
+
+/*
+ * KVM maps a VM_PFNMAP pfn only if it can take a reference on that very
+ * page (kvm_try_get_pfn), which fails for a tail page of a huge page. So
+ * a target page inside a transparent huge page has its huge page split
+ * first: migrate_vma_setup() splits the THP around the range it walks and,
+ * with no page selected for migration, does nothing else. The target keeps
+ * every byte; it only loses the 2 MiB mapping there. Called with the
+ * target's mmap_lock held for read, which also keeps khugepaged from
+ * collapsing it again before we pin.
+ */
+static long split_target(struct vm_area_struct *vma, unsigned long hva)
+{
+	unsigned long src = 0, dst = 0;
+	struct migrate_vma mig = {
+		.vma = vma, .src = &src, .dst = &dst,
+		.start = hva, .end = hva + PAGE_SIZE,
+	};
+	struct page *page;
+	bool huge;
+	long n;
+
+	/* fault the page in (and break COW) as the pin will, then look */
+	n = kvmmem_gup_remote(vma->vm_mm, hva, FOLL_WRITE, &page, false);
+	if (n != 1)
+		return n == -ENOMEM ? -ENOMEM : -ENXIO;
+	huge = PageTransCompound(page) && !PageHead(page);
+	put_page(page);
+	if (!huge)
+		return 0;
+	if (migrate_vma_setup(&mig))
+		return -EBUSY;
+	migrate_vma_finalize(&mig);
+	kvmmem_stat_inc(KVMMEM_STAT_SPLITS);
+	return 0;
+}
+
+/* Resolve and pin the target page. No lock of the introspector is held. */
+static long pin_target(struct kvmmem_map *m, struct kvm *target)
+{
+	struct kvm_memory_slot *slot;
+	struct vm_area_struct *vma;
+	unsigned long hva = 0;
+	long ret = 0, n;
+	int idx;
+
+	idx = srcu_read_lock(&target->srcu);
+	slot = gfn_to_memslot(target, m->tgfn);
+	if (!kvm_is_visible_memslot(slot) || slot->flags & KVM_MEM_READONLY)
+		ret = -ENXIO;
+	else if (m->writable && slot->flags & KVM_MEM_LOG_DIRTY_PAGES)
+		ret = -EBUSY;
+	else
+		hva = gfn_to_hva_memslot(slot, m->tgfn);
+	srcu_read_unlock(&target->srcu, idx);
+	if (ret)
+		return ret;
+
+	if (!mmget_not_zero(target->mm))
+		return -ENXIO;
+	mmap_read_lock(target->mm);
+	vma = vma_lookup(target->mm, hva);
+	if (!vma || vma->vm_flags & (VM_IO | VM_PFNMAP))
+		ret = vma && vma->vm_ops == &overlay_vm_ops ? -ELOOP : -ENXIO;
+	if (!ret)
+		ret = split_target(vma, hva);
+	if (!ret) {
+		n = kvmmem_gup_remote(target->mm, hva,
+				      FOLL_WRITE | FOLL_LONGTERM, &m->page, true);
+		if (n != 1) {
+			m->page = NULL;
+			ret = n == -ENOMEM ? -ENOMEM : -ENXIO;
+		} else if (PageTail(m->page)) {
+			unpin_user_page(m->page);
+			m->page = NULL;
+			ret = -EBUSY;
+		}
+	}
+	mmap_read_unlock(target->mm);
+	mmput(target->mm);
+	if (!ret)
+		kvmmem_stat_inc(KVMMEM_STAT_PINNED);
+	return ret;
+}
+
+static void unpin_target(struct kvmmem_map *m)
+{
+	unpin_user_pages_dirty_lock(&m->page, 1, m->writable);
+	m->page = NULL;
+	kvmmem_stat_dec(KVMMEM_STAT_PINNED);
+}
+
+/* Check the introspector's side and remember what backs its hva. */
+static long prepare_intro(struct kvmmem_map *m, struct kvm_vcpu *vcpu)
+{
+	struct kvm_memory_slot *slot;
+	struct vm_area_struct *vma;
+	long ret = 0;
+
+	/* the vCPU thread holds kvm->srcu here */
+	slot = gfn_to_memslot(vcpu->kvm, m->igfn);
+	if (!kvm_is_visible_memslot(slot) || slot->flags & KVM_MEM_READONLY)
+		return -EFAULT;
+	m->ihva = gfn_to_hva_memslot(slot, m->igfn);
+
+	mmap_read_lock(m->mm);
+	vma = vma_lookup(m->mm, m->ihva);
+	if (!vma)
+		ret = -EFAULT;
+	else if (vma->vm_ops == &overlay_vm_ops)
+		ret = -EEXIST;
+	else if (is_vm_hugetlb_page(vma) ||
+		 vma->vm_flags & (VM_IO | VM_PFNMAP | VM_MIXEDMAP))
+		ret = -EOPNOTSUPP;
+	if (!ret) {
+		m->restore_shared = vma->vm_flags & VM_SHARED;
+		m->restore_prot = (vma->vm_flags & VM_READ ? PROT_READ : 0) |
+				  (vma->vm_flags & VM_WRITE ? PROT_WRITE : 0) |
+				  (vma->vm_flags & VM_EXEC ? PROT_EXEC : 0);
+		if (vma->vm_file) {
+			m->restore_file = get_file(vma->vm_file);
+			m->restore_pgoff = vma->vm_pgoff +
+					   ((m->ihva - vma->vm_start) >> PAGE_SHIFT);
+		}
+	}
+	mmap_read_unlock(m->mm);
+	return ret;
+}
+
+/* Give the hva its old backing back. Runs in the introspector's VMM. */
+static long restore_intro(struct kvmmem_map *m)
+{
+	unsigned long addr, flags = MAP_FIXED;
+
+	if (m->restore_file)
+		flags |= m->restore_shared ? MAP_SHARED : MAP_PRIVATE;
+	else
+		flags |= MAP_PRIVATE | MAP_ANONYMOUS;
+	addr = vm_mmap(m->restore_file, m->ihva, PAGE_SIZE, m->restore_prot,
+		       flags, (unsigned long)m->restore_pgoff << PAGE_SHIFT);
+	if (IS_ERR_VALUE(addr)) {
+		pr_warn_ratelimited("%s: cannot restore RAM at hva %#lx: %ld\n",
+				    m->intro->stats_id, m->ihva, (long)addr);
+		return addr;
+	}
+	return 0;
+}
+
+/* Restore the hva if our overlay for @m is still what backs it. */
+static void uninstall_overlay(struct kvmmem_map *m)
+{
+	struct vm_area_struct *vma;
+	bool ours;
+
+	if (current->mm != m->mm)
+		return;
+	mmap_read_lock(m->mm);
+	vma = vma_lookup(m->mm, m->ihva);
+	ours = vma && vma->vm_ops == &overlay_vm_ops && vma->vm_private_data == m;
+	mmap_read_unlock(m->mm);
+	if (ours)
+		restore_intro(m);
+}
+
+static long install_overlay(struct kvmmem_map *m)
+{
+	unsigned long addr;
+	struct file *file;
+
+	file = anon_inode_getfile("[kvmmem-overlay]", &overlay_fops, m,
+				  m->writable ? O_RDWR : O_RDONLY);
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	addr = vm_mmap(file, m->ihva, PAGE_SIZE,
+		       PROT_READ | (m->writable ? PROT_WRITE : 0),
+		       MAP_SHARED | MAP_FIXED, 0);
+	fput(file);
+	if (IS_ERR_VALUE(addr)) {
+		/* MAP_FIXED may have dropped the old page: put RAM back */
+		restore_intro(m);
+		return addr;
+	}
+	return 0;
+}
+
+/**
+ * kvmmem_remap_map() - back an introspector gpa by a target page
+ * @vcpu: the introspector's vCPU; we run in its thread
+ * @g: the grant, checked by the caller
+ * @target_gpa: page-aligned target gpa, inside the grant's range
+ * @intro_gpa: page-aligned introspector gpa
+ *
+ * Called with kvmmem_lock held.
+ *
+ * Return: KVMMEM_MAP_RO or KVMMEM_MAP_RW, or a negative errno as documented
+ * in the uapi header.
+ */
+long kvmmem_remap_map(struct kvm_vcpu *vcpu, struct kvmmem_grant *g,
+		      u64 target_gpa, u64 intro_gpa)
+{
+	struct kvmmem_map *m;
+	long ret;
+
+	lockdep_assert_held(&kvmmem_lock);
+	if (map_lookup(current->mm, intro_gpa >> PAGE_SHIFT))
+		return -EEXIST;
+	if (g->mapped >= g->max_pages)
+		return -EDQUOT;
+	if (!try_module_get(THIS_MODULE))
+		return -ENODEV;
+
+	ret = -ENOMEM;
+	m = kzalloc(sizeof(*m), GFP_KERNEL_ACCOUNT);
+	if (!m)
+		goto out_module;
+	m->home = alloc_page(GFP_KERNEL_ACCOUNT);
+	if (!m->home)
+		goto out_free_map;
+	kref_init(&m->ref);
+	mutex_init(&m->lock);
+	INIT_WORK(&m->free_work, map_free_work);
+	m->intro = vcpu->kvm;
+	m->mm = current->mm;
+	mmgrab(m->mm);
+	m->igfn = intro_gpa >> PAGE_SHIFT;
+	m->tgfn = target_gpa >> PAGE_SHIFT;
+	m->writable = g->flags & KVMMEM_GRANT_WRITE;
+
+	ret = pin_target(m, g->target);
+	if (ret)
+		goto out_release;
+	ret = prepare_intro(m, vcpu);
+	if (ret)
+		goto out_release;
+	ret = install_overlay(m);
+	if (ret)
+		goto out_release;
+
+	hash_add(map_table, &m->hnode, map_hash(m->mm, m->igfn));
+	nr_maps++;
+	list_add(&m->gnode, &g->maps);
+	m->grant = g;
+	g->mapped++;
+	g->maps_total++;
+	kvmmem_stat_inc(KVMMEM_STAT_LIVE);
+	return m->writable ? KVMMEM_MAP_RW : KVMMEM_MAP_RO;
+
+out_release:
+	/* the worker unpins, frees and drops the module reference */
+	map_put(m);
+	return ret;
+out_free_map:
+	kfree(m);
+out_module:
+	module_put(THIS_MODULE);
+	return ret;
+}
+
+/**
+ * kvmmem_remap_unmap() - give an introspector gpa its own memory back
+ * @vcpu: the introspector's vCPU; we run in its thread
+ * @intro_gpa: the gpa
+ *
+ * Called with kvmmem_lock held.
+ *
+ * Return: 0, -EINVAL or -ENOENT.
+ */
+long kvmmem_remap_unmap(struct kvm_vcpu *vcpu, u64 intro_gpa)
+{
+	struct kvmmem_map *m;
+
+	lockdep_assert_held(&kvmmem_lock);
+	if (!PAGE_ALIGNED(intro_gpa))
+		return -EINVAL;
+	m = map_lookup(current->mm, intro_gpa >> PAGE_SHIFT);
+	if (!m || m->intro != vcpu->kvm)
+		return -ENOENT;
+	map_unlink(m);
+	uninstall_overlay(m);
+	map_put(m);
+	return 0;
+}
+
+/**
+ * kvmmem_remap_has_maps() - does this introspector have mappings?
+ * @intro: the VM
+ *
+ * Return: true if it has, revoked ones included. kvmmem_lock held.
+ */
+bool kvmmem_remap_has_maps(struct kvm *intro)
+{
+	struct kvmmem_map *m;
+	int bkt;
+
+	lockdep_assert_held(&kvmmem_lock);
+	hash_for_each(map_table, bkt, m, hnode)
+		if (m->intro == intro)
+			return true;
+	return false;
+}
+
+/* Switch @m's overlay to its home page and unpin. kvmmem_lock held. */
+static void revoke_map(struct kvmmem_map *m)
+{
+	struct vm_area_struct *vma;
+	void *p;
+	int i;
+
+	p = kmap_local_page(m->home);
+	for (i = 0; i < PAGE_SIZE; i += sizeof(KVMMEM_REVOKED_PATTERN) - 1)
+		memcpy(p + i, KVMMEM_REVOKED_PATTERN,
+		       sizeof(KVMMEM_REVOKED_PATTERN) - 1);
+	kunmap_local(p);
+
+	if (!mmget_not_zero(m->mm))
+		return;		/* exit_mmap zaps; the release unpins */
+	mmap_read_lock(m->mm);
+	vma = vma_lookup(m->mm, m->ihva);
+	mutex_lock(&m->lock);
+	if (vma && vma->vm_ops == &overlay_vm_ops && vma->vm_private_data == m)
+		zap_vma_ptes(vma, m->ihva, PAGE_SIZE);
+	if (m->page)
+		unpin_target(m);
+	mutex_unlock(&m->lock);
+	mmap_read_unlock(m->mm);
+	mmput(m->mm);
+	kvmmem_stat_inc(KVMMEM_STAT_REVOKED);
+}
+
+/**
+ * kvmmem_remap_revoke_grant() - revoke every mapping made under a grant
+ * @g: the grant, being killed
+ *
+ * The mappings stay in the table, backed by the revoked pattern, until the
+ * introspector unmaps them or goes away. kvmmem_lock held.
+ */
+void kvmmem_remap_revoke_grant(struct kvmmem_grant *g)
+{
+	struct kvmmem_map *m, *tmp;
+
+	lockdep_assert_held(&kvmmem_lock);
+	list_for_each_entry_safe(m, tmp, &g->maps, gnode) {
+		list_del(&m->gnode);
+		m->grant = NULL;
+		g->mapped--;
+		revoke_map(m);
+	}
+}
+
+/**
+ * kvmmem_remap_reset() - unmap everything of the calling introspector
+ * @intro: the VM whose vCPU is being reset; we run in its VMM
+ *
+ * Takes kvmmem_lock.
+ */
+void kvmmem_remap_reset(struct kvm *intro)
+{
+	struct hlist_node *tmp;
+	struct kvmmem_map *m;
+	int bkt, n = 0;
+
+	mutex_lock(&kvmmem_lock);
+	hash_for_each_safe(map_table, bkt, tmp, m, hnode) {
+		if (m->intro != intro || m->mm != current->mm)
+			continue;
+		map_unlink(m);
+		uninstall_overlay(m);
+		map_put(m);
+		n++;
+	}
+	mutex_unlock(&kvmmem_lock);
+	if (n)
+		pr_info("%s: vCPU reset: %d mappings revoked\n", intro->stats_id, n);
+}
+
+/**
+ * kvmmem_remap_reap() - forget the mappings of introspectors that are gone
+ *
+ * kvmmem_lock held.
+ */
+void kvmmem_remap_reap(void)
+{
+	struct hlist_node *tmp;
+	struct kvmmem_map *m;
+	int bkt;
+
+	lockdep_assert_held(&kvmmem_lock);
+	hash_for_each_safe(map_table, bkt, tmp, m, hnode) {
+		if (atomic_read(&m->mm->mm_users))
+			continue;
+		map_unlink(m);
+		map_put(m);
+	}
+}
+
+/**
+ * kvmmem_remap_busy() - are there mappings left?
+ *
+ * Return: true if the table is not empty. kvmmem_lock held.
+ */
+bool kvmmem_remap_busy(void)
+{
+	return nr_maps;
+}
+
+/**
+ * kvmmem_remap_init() - create the release workqueue
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int kvmmem_remap_init(void)
+{
+	release_wq = alloc_workqueue("kvmmem_release", 0, 0);
+	return release_wq ? 0 : -ENOMEM;
+}
+
+/**
+ * kvmmem_remap_uninit() - wait for queued releases (module unload)
+ *
+ * A release drops its module reference as its last step; destroying the
+ * workqueue waits for it to return.
+ */
+void kvmmem_remap_uninit(void)
+{
+	destroy_workqueue(release_wq);
+}

@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kvmmem host: revoke an introspector's mappings when its vCPUs are reset.
+ *
+ * Copyright (C) 2026 The kvmmem authors
+ */
+#include <linux/kprobes.h>
+#include <linux/kvm_host.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/task_work.h>
+
+#include "remap.h"
+#include "reset.h"
+#include "stats.h"
+
+/**
+ * DOC: Introspector reset, theory of operation
+ *
+ * When an introspector is reset (guest reboot, QEMU system_reset), its
+ * firmware and next kernel must not run with gpas still backed by a
+ * target, or they would write into the target. A VMM resets a vCPU by
+ * loading the architectural reset state, which on x86 puts RIP at 0xfff0
+ * (under CS base 0xffff0000) through KVM_SET_REGS, from the vCPU's own
+ * thread, before the next KVM_RUN.
+ *
+ * A kprobe on kvm_arch_vcpu_ioctl_set_regs() sees that. Its handler is
+ * atomic, so it only queues task work on the current thread (the
+ * introspector's VMM): the work runs when the ioctl returns to user space,
+ * before the VMM can run the vCPU again, in a context that may sleep and
+ * whose mm is the introspector's. It unmaps every mapping of that VM and
+ * gives the gpas their memory back. A false positive (a VMM that loads RIP
+ * 0xfff0 for another reason) only unmaps, which is the safe direction.
+ */
+
+#define RESET_RIP	0xfff0
+
+struct reset_work {
+	struct callback_head cb;
+	struct kvm *kvm;
+};
+
+static void reset_fn(struct callback_head *cb)
+{
+	struct reset_work *w = container_of(cb, struct reset_work, cb);
+
+	kvmmem_remap_reset(w->kvm);
+	kvm_put_kvm(w->kvm);
+	kfree(w);
+	module_put(THIS_MODULE);
+}
+
+static int reset_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	struct kvm_vcpu *vcpu = (struct kvm_vcpu *)regs->di;
+	struct kvm_regs *kregs = (struct kvm_regs *)regs->si;
+	struct reset_work *w;
+
+	if (kregs->rip != RESET_RIP || !kvmmem_stat_read(KVMMEM_STAT_LIVE))
+		return 0;
+	if (!try_module_get(THIS_MODULE))
+		return 0;
+	if (!kvm_get_kvm_safe(vcpu->kvm))
+		goto out_module;
+	w = kmalloc(sizeof(*w), GFP_ATOMIC);
+	if (!w)
+		goto out_put;
+	w->kvm = vcpu->kvm;
+	init_task_work(&w->cb, reset_fn);
+	if (task_work_add(current, &w->cb, TWA_RESUME))
+		goto out_free;
+	kvmmem_stat_inc(KVMMEM_STAT_RESETS);
+	return 0;
+
+out_free:
+	kfree(w);
+out_put:
+	kvm_put_kvm_no_destroy(vcpu->kvm);
+out_module:
+	module_put(THIS_MODULE);
+	return 0;
+}
+
+static struct kprobe reset_kp = {
+	.symbol_name	= "kvm_arch_vcpu_ioctl_set_regs",
+	.pre_handler	= reset_pre,
+};
+
+/**
+ * kvmmem_reset_init() - place the vCPU reset probe
+ *
+ * Return: 0 or a negative errno; the module refuses to load without it.
+ */
+int kvmmem_reset_init(void)
+{
+	int ret;
+
+	ret = register_kprobe(&reset_kp);
+	if (ret)
+		pr_err("cannot probe %s: %d\n", reset_kp.symbol_name, ret);
+	return ret;
+}
+
+/**
+ * kvmmem_reset_uninit() - remove the probe
+ *
+ * Queued task work holds a module reference until it has run.
+ */
+void kvmmem_reset_uninit(void)
+{
+	unregister_kprobe(&reset_kp);
+}

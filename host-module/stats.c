@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kvmmem host: counters, readable in debugfs as kvmmem/stats.
+ *
+ * Copyright (C) 2026 The kvmmem authors
+ */
+#include <linux/debugfs.h>
+#include <linux/seq_file.h>
+
+#include "stats.h"
+
+atomic64_t kvmmem_stats[KVMMEM_STAT_NR];
+
+static const char * const stat_names[KVMMEM_STAT_NR] = {
+	[KVMMEM_STAT_HC_SEEN]		= "hypercalls",
+	[KVMMEM_STAT_MAPS]		= "maps",
+	[KVMMEM_STAT_UNMAPS]		= "unmaps",
+	[KVMMEM_STAT_FAILED]		= "failed",
+	[KVMMEM_STAT_BAD_TOKEN]		= "bad_token",
+	[KVMMEM_STAT_LIVE]		= "live_maps",
+	[KVMMEM_STAT_PINNED]		= "pinned_pages",
+	[KVMMEM_STAT_REVOKED]		= "revoked",
+	[KVMMEM_STAT_RESETS]		= "resets",
+	[KVMMEM_STAT_SPLITS]		= "thp_splits",
+	[KVMMEM_STAT_GRANTS]		= "grants",
+	[KVMMEM_STAT_GRANTS_ENDED]	= "grants_ended",
+};
+
+static struct dentry *stats_dir;
+
+static int stats_show(struct seq_file *m, void *v)
+{
+	int i;
+
+	for (i = 0; i < KVMMEM_STAT_NR; i++)
+		seq_printf(m, "%s %lld\n", stat_names[i],
+			   atomic64_read(&kvmmem_stats[i]));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(stats);
+
+/**
+ * kvmmem_stats_init() - publish the counters in debugfs
+ *
+ * Return: 0; a missing debugfs is not an error.
+ */
+int kvmmem_stats_init(void)
+{
+	stats_dir = debugfs_create_dir("kvmmem", NULL);
+	debugfs_create_file("stats", 0400, stats_dir, NULL, &stats_fops);
+	return 0;
+}
+
+/**
+ * kvmmem_stats_uninit() - remove the debugfs files
+ */
+void kvmmem_stats_uninit(void)
+{
+	debugfs_remove_recursive(stats_dir);
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Copyright (C) 2026 The kvmmem authors */
+#ifndef _KVMMEM_STATS_H
+#define _KVMMEM_STATS_H
+
+#include <linux/atomic.h>
+
+enum kvmmem_stat {
+	KVMMEM_STAT_HC_SEEN,		/* hypercalls 32/33 that reached us */
+	KVMMEM_STAT_MAPS,		/* successful maps */
+	KVMMEM_STAT_UNMAPS,		/* successful unmaps */
+	KVMMEM_STAT_FAILED,		/* refused or failed hypercalls */
+	KVMMEM_STAT_BAD_TOKEN,		/* of which: no grant for the token */
+	KVMMEM_STAT_LIVE,		/* mappings that exist now */
+	KVMMEM_STAT_PINNED,		/* target pages pinned now */
+	KVMMEM_STAT_REVOKED,		/* mappings revoked */
+	KVMMEM_STAT_RESETS,		/* introspector resets that revoked */
+	KVMMEM_STAT_SPLITS,		/* target huge pages split to map */
+	KVMMEM_STAT_GRANTS,		/* grants made */
+	KVMMEM_STAT_GRANTS_ENDED,	/* grants ended */
+	KVMMEM_STAT_NR
+};
+
+extern atomic64_t kvmmem_stats[KVMMEM_STAT_NR];
+
+static inline void kvmmem_stat_inc(enum kvmmem_stat s)
+{
+	atomic64_inc(&kvmmem_stats[s]);
+}
+
+static inline void kvmmem_stat_dec(enum kvmmem_stat s)
+{
+	atomic64_dec(&kvmmem_stats[s]);
+}
+
+static inline long long kvmmem_stat_read(enum kvmmem_stat s)
+{
+	return atomic64_read(&kvmmem_stats[s]);
+}
+
+int kvmmem_stats_init(void);
+void kvmmem_stats_uninit(void);
+
+#endif /* _KVMMEM_STATS_H */

@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * kvmmem: map guest-physical pages of a target VM into an introspector VM.
+ *
+ * Copyright (C) 2026 The kvmmem authors
+ */
+#ifndef _UAPI_LINUX_KVMMEM_H
+#define _UAPI_LINUX_KVMMEM_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+/**
+ * DOC: Introspector ABI
+ *
+ * A process in the introspector VM opens ``/dev/kvmmem`` (guest module) and
+ * asks it to back one page of its address space with one page of the target
+ * VM. The guest module turns the request into a hypercall that the host
+ * module (kvmmem_host) answers. The ioctl numbers, the structure layouts and
+ * the hypercall numbers below are those of the original KVMI design and must
+ * never change.
+ *
+ * KVM_INTRO_MEM_MAP takes a &struct kvmi_mem_map: the token that the host
+ * issued, the target's guest-physical address @gpa and the caller's virtual
+ * address @gva. Both addresses must be page aligned. The page at @gva is
+ * replaced by a page owned by the guest module; the host then makes that
+ * page's guest-physical frame be backed by the target's page. Returns 0, or
+ * -1 with errno set (see "Hypercall errors").
+ *
+ * KVM_INTRO_MEM_UNMAP takes the address itself as the ioctl argument (by
+ * value, not a pointer). Afterwards the caller's range reads as zeros.
+ */
+
+/* Hypercall numbers (RAX). a0 = RBX, a1 = RCX, a2 = RDX. */
+#define KVM_HC_MEM_MAP		32
+#define KVM_HC_MEM_UNMAP	33
+
+/**
+ * struct kvmi_map_mem_token - capability issued by the host
+ * @token: 256 bits from the host kernel's CSPRNG
+ */
+struct kvmi_map_mem_token {
+	__u64 token[4];
+};
+
+/**
+ * struct kvmi_mem_map - argument of KVM_INTRO_MEM_MAP
+ * @token: the grant's token
+ * @gpa: guest-physical address in the target VM (page aligned)
+ * @gva: virtual address in the calling process (page aligned)
+ */
+struct kvmi_mem_map {
+	struct kvmi_map_mem_token token;
+	__u64 gpa;
+	__u64 gva;
+};
+
+#define KVM_INTRO_MEM_MAP	_IOW('i', 0x01, struct kvmi_mem_map)
+#define KVM_INTRO_MEM_UNMAP	_IOW('i', 0x02, unsigned long)
+
+/**
+ * DOC: Hypercall ABI
+ *
+ * KVM_HC_MEM_MAP: a0 is the guest-physical address of a 32-byte
+ * &struct kvmi_map_mem_token in the introspector's memory (the original
+ * design passed a guest-virtual pointer, which the host cannot resolve
+ * safely), a1 is the target gpa, a2 is the introspector gpa whose frame is
+ * to be backed by the target's page. Both gpas must be page aligned.
+ * On success RAX is KVMMEM_MAP_RO (0) for a read-only mapping or
+ * KVMMEM_MAP_RW (1) for a writable one.
+ *
+ * KVM_HC_MEM_UNMAP: a0 is the introspector gpa. Returns 0. Afterwards the
+ * frame is backed by ordinary memory again; its contents are undefined (the
+ * guest module zeroes it).
+ *
+ * Hypercall errors (negative values in RAX; 32-bit callers see them
+ * truncated to 32 bits, as with every KVM hypercall):
+ *
+ * - -KVM_ENOSYS (-1000): the VM holds no grant as introspector, or the host
+ *   module is not loaded.
+ * - -KVM_EPERM (-1): issued from guest user mode.
+ * - -EACCES: the token is wrong, unreadable, revoked, expired or belongs to
+ *   another introspector (one error for all, so probing learns nothing;
+ *   nothing else is checked before the token).
+ * - -EINVAL: an address is not page aligned.
+ * - -EFAULT: the introspector gpa is not in its ordinary RAM.
+ * - -ENXIO: the target gpa is not in an ordinary, writable user memslot of
+ *   the target (outside RAM, a KVM-private slot or a read-only slot).
+ * - -ERANGE: the target gpa is outside the grant's range.
+ * - -ELOOP: the target gpa is itself backed by an overlay (chaining).
+ * - -EEXIST: the introspector gpa is already mapped.
+ * - -ENOENT: (unmap) the introspector gpa is not mapped.
+ * - -EDQUOT: the grant's page quota is used up.
+ * - -EBUSY: a writable map while the target's dirty logging is on, or the
+ *   target page is part of a huge page that could not be split.
+ * - -EOPNOTSUPP: the introspector's RAM at that gpa is hugetlb-backed or
+ *   otherwise cannot be overlaid.
+ * - -ENOMEM: the host is out of memory.
+ *
+ * 32-bit guests: KVM truncates the arguments of a hypercall issued outside
+ * 64-bit mode to 32 bits, so such guests can use gpas below 4 GiB only.
+ */
+#define KVMMEM_MAP_RO		0
+#define KVMMEM_MAP_RW		1
+
+/*
+ * A revoked mapping (revoke, expiry, target exit) stays in place until the
+ * introspector unmaps it, but reads as this 16-byte pattern, repeated; its
+ * writes reach a private page and nothing else.
+ */
+#define KVMMEM_REVOKED_PATTERN	"kvmmem:revoked!\n"
+
+#endif /* _UAPI_LINUX_KVMMEM_H */

@@ -1,0 +1,52 @@
+#!/bin/busybox sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# PID 1 of every lab VM. Kernel command line:
+#   kvmmem.run=CMD      what to run, chrooted into the exported root
+#   kvmmem.out=DEV      where CMD's output goes (default /dev/console)
+#   kvmmem.share=1      also mount the 9p share "share" on /mnt (read-write)
+#   kvmmem.init=systemd exec the root's systemd instead of running CMD
+/bin/busybox --install -s /bin
+export PATH=/bin
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+for m in $(cat /mods/order); do
+	insmod "/mods/$m" || echo "lab-init: insmod $m failed"
+done
+
+arg() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
+run=$(arg kvmmem.run)
+out=$(arg kvmmem.out)
+out=${out:-/dev/console}
+r=/newroot
+
+if ! mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=512000,cache=loose rootfs $r; then
+	echo "lab-init: cannot mount the 9p root" > "$out"
+	poweroff -f
+fi
+mount -t proc proc $r/proc
+mount -t sysfs sysfs $r/sys
+mount -t devtmpfs devtmpfs $r/dev
+mkdir -p $r/dev/pts $r/dev/shm
+mount -t devpts devpts $r/dev/pts
+mount -t tmpfs tmpfs $r/dev/shm
+mount -t tmpfs -o size=75% tmpfs $r/tmp
+mount -t tmpfs tmpfs $r/run
+mount -t debugfs debugfs $r/sys/kernel/debug
+mount -t tracefs tracefs $r/sys/kernel/tracing 2>/dev/null
+[ "$(arg kvmmem.share)" = 1 ] &&
+	mount -t 9p -o trans=virtio,version=9p2000.L,rw,msize=512000 share $r/mnt
+hostname lab
+
+# kvmmem.init=systemd: boot the exported root's systemd as PID 1 instead
+if [ "$(arg kvmmem.init)" = systemd ]; then
+	exec chroot $r /lib/systemd/systemd
+fi
+
+HOME=/root TERM=${TERM:-linux} PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+	chroot $r /bin/sh -c "cd /tmp && $run" < /dev/console > "$out" 2>&1
+echo "KVMMEM-EXIT $?" > "$out"
+sync
+poweroff -f

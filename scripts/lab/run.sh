@@ -1,0 +1,95 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# run.sh [-i] [-t SECONDS] [-m MEM] KVER [CMD...]
+#
+# Boots the lab host: Debian kernel KVER under QEMU TCG with -cpu max (SVM
+# and nested paging), the machine's root exported read-only over 9p, and
+# runs CMD inside it (as root, chrooted into that root, /tmp on tmpfs).
+# CMD's output is streamed to our stdout; we exit with CMD's exit status,
+# 124 on timeout. Logs stay in build/lab/KVER/logs/NAME/.
+#   -i  interactive: a shell on this terminal instead of CMD
+#   -t  time limit for the whole run (default 900 s)
+#   -m  lab host memory (default 2G)
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+interactive=0 limit=900 mem=2G name=run
+while getopts "it:m:n:" o; do
+	case $o in
+	i) interactive=1 ;;
+	t) limit=$OPTARG ;;
+	m) mem=$OPTARG ;;
+	n) name=$OPTARG ;;
+	*) exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+kver=${1:?usage: run.sh [-i] KVER [CMD...]}
+shift
+
+kernel=/boot/vmlinuz-$kver
+[ -r "$kernel" ] || { echo "lab: no kernel $kernel" >&2; exit 2; }
+build=$top/build/lab/$kver
+logs=$build/logs/$name
+mkdir -p "$logs"
+rm -f "$logs"/*
+
+initrd=$build/initramfs.cpio
+if [ ! -s "$initrd" ] || [ "$initrd" -ot "$top/scripts/lab/init.sh" ] ||
+   [ "$initrd" -ot "$top/scripts/lab/mkinitramfs.sh" ]; then
+	"$top/scripts/lab/mkinitramfs.sh" "$kver" "$initrd" || exit 2
+fi
+
+# Nested TCG is slow: relax the stall detectors so that slowness alone is
+# not reported as a bug. Real bugs still print Oops/BUG/WARNING.
+cmdline="console=ttyS0 panic=-1 loglevel=5 rcupdate.rcu_cpu_stall_timeout=300"
+cmdline+=" watchdog_thresh=60 nmi_watchdog=0 tsc=unstable"
+
+qemu=(qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 2 -m "$mem"
+      -nodefaults -nographic -no-reboot -kernel "$kernel" -initrd "$initrd"
+      -virtfs "local,path=/,mount_tag=rootfs,security_model=none,readonly=on,multidevs=remap")
+
+if [ $interactive = 1 ]; then
+	exec "${qemu[@]}" -serial mon:stdio \
+		-append "$cmdline kvmmem.run=/bin/bash"
+fi
+
+# If CMD is still running a minute before the limit, put the kernel stacks
+# of every blocked task on the console: a hang leaves a trace to read.
+cat > "$logs/cmd.sh" <<EOF
+#!/bin/sh
+(
+	sleep $((limit - 60))
+	for t in /proc/[0-9]*/task/*; do
+		grep -q '^State:.*D' \$t/status 2>/dev/null || continue
+		echo "== blocked: \$t \$(cat \$t/comm)"
+		cat \$t/stack
+	done > /dev/console 2>&1
+	echo w > /proc/sysrq-trigger
+	dmesg | tail -n 200 > /dev/console
+) &
+$*
+EOF
+chmod +x "$logs/cmd.sh"
+: > "$logs/results.log"
+timeout --foreground -k 10 "$limit" "${qemu[@]}" \
+	-serial "file:$logs/console.log" -serial "file:$logs/results.log" \
+	-append "$cmdline kvmmem.run=$logs/cmd.sh kvmmem.out=/dev/ttyS1" \
+	</dev/null >"$logs/qemu.log" 2>&1 &
+qpid=$!
+tail -n +1 -f --pid=$qpid "$logs/results.log" | grep -av '^KVMMEM-EXIT ' &
+tpid=$!
+wait $qpid
+qrc=$?
+wait $tpid 2>/dev/null
+
+rc=$(sed -n 's/^KVMMEM-EXIT \([0-9]*\).*/\1/p' "$logs/results.log" | tail -1)
+if [ $qrc = 124 ] || [ $qrc = 137 ]; then
+	echo "# lab: timed out after ${limit}s; logs in $logs"
+	rc=124
+elif [ -z "$rc" ]; then
+	echo "# lab: QEMU ended (rc $qrc) before the command finished; logs in $logs"
+	rc=125
+fi
+exit "$rc"

@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * probe: drives /dev/kvmmem from inside the introspector for the lab tests.
+ * Each command maps, acts and prints one line per result:
+ *
+ *   probe read  TOKENFILE GPA OFF LEN     map, print LEN bytes at OFF as hex,
+ *                                         unmap, print the first 16 bytes again
+ *   probe watch TOKENFILE GPA OFF N MS    print the u64 at OFF N times, MS apart
+ *   probe write TOKENFILE GPA OFF VALUE   write a u64 through the mapping
+ *   probe segv  TOKENFILE GPA             write to a read-only mapping
+ *   probe map   TOKENFILE GPA [KIND]      map only; print the errno name;
+ *                                         KIND: private (default), shared,
+ *                                         zero, unaligned, twice, nommap
+ *   probe unmap ADDR                      unmap something never mapped
+ *   probe hold  TOKENFILE GPA OFF SECS    map, print the u64 at OFF every
+ *                                         100 ms for SECS seconds
+ *
+ * Copyright (C) 2026 The kvmmem authors
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/kvmmem.h>
+
+#define PG 4096
+
+static int dev;
+static sigjmp_buf jb;
+
+static const char *ename(int e)
+{
+	static char buf[16];
+
+	switch (e) {
+	case 0: return "OK";
+	case EACCES: return "EACCES";
+	case EINVAL: return "EINVAL";
+	case EFAULT: return "EFAULT";
+	case ENXIO: return "ENXIO";
+	case ERANGE: return "ERANGE";
+	case ELOOP: return "ELOOP";
+	case EEXIST: return "EEXIST";
+	case ENOENT: return "ENOENT";
+	case EDQUOT: return "EDQUOT";
+	case EBUSY: return "EBUSY";
+	case EOPNOTSUPP: return "EOPNOTSUPP";
+	case ENOMEM: return "ENOMEM";
+	case EPERM: return "EPERM";
+	}
+	snprintf(buf, sizeof(buf), "E%d", e);
+	return buf;
+}
+
+static void read_token(const char *file, struct kvmi_map_mem_token *t)
+{
+	char hex[80] = "", part[17];
+	FILE *f = fopen(file, "r");
+	int i;
+
+	if (!f || !fgets(hex, sizeof(hex), f)) {
+		perror(file);
+		exit(2);
+	}
+	fclose(f);
+	for (i = 0; i < 4; i++) {
+		memcpy(part, hex + 16 * i, 16);
+		part[16] = 0;
+		t->token[i] = strtoull(part, NULL, 16);
+	}
+}
+
+static void *page(int shared)
+{
+	void *p = mmap(NULL, PG, PROT_READ | PROT_WRITE,
+		       shared ? MAP_SHARED | MAP_ANONYMOUS | MAP_LOCKED | MAP_POPULATE :
+				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED) {
+		perror("mmap");
+		exit(2);
+	}
+	return p;
+}
+
+static int do_map(const char *tf, uint64_t gpa, void *addr)
+{
+	struct kvmi_mem_map m = { .gpa = gpa, .gva = (uintptr_t)addr };
+
+	read_token(tf, &m.token);
+	return ioctl(dev, KVM_INTRO_MEM_MAP, &m) ? errno : 0;
+}
+
+static int do_unmap(void *addr)
+{
+	return ioctl(dev, KVM_INTRO_MEM_UNMAP, (unsigned long)addr) ? errno : 0;
+}
+
+static void hex(const uint8_t *p, size_t n)
+{
+	while (n--)
+		printf("%02x", *p++);
+	printf("\n");
+}
+
+static void on_segv(int sig)
+{
+	siglongjmp(jb, sig);
+}
+
+static void nap(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : "";
+	uint64_t gpa = argc > 3 ? strtoull(argv[3], NULL, 0) : 0;
+	uint8_t *p;
+	int e, i, st;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	dev = open("/dev/kvmmem", O_RDWR | O_CLOEXEC);
+	if (dev < 0) {
+		printf("open: %s\n", ename(errno));
+		return 1;
+	}
+	if (!strcmp(cmd, "unmap") && argc > 2) {
+		printf("unmap: %s\n", ename(do_unmap((void *)(uintptr_t)strtoull(argv[2], NULL, 0))));
+		return 0;
+	}
+	if (argc < 4)
+		return 2;
+	if (!strcmp(cmd, "read") && argc > 5) {
+		size_t off = strtoul(argv[4], NULL, 0), len = strtoul(argv[5], NULL, 0);
+
+		p = page(0);
+		if ((e = do_map(argv[2], gpa, p))) {
+			printf("map: %s\n", ename(e));
+			return 1;
+		}
+		hex(p + off, len);
+		printf("unmap: %s\n", ename(do_unmap(p)));
+		hex(p, 16);
+	} else if (!strcmp(cmd, "watch") && argc > 6) {
+		size_t off = strtoul(argv[4], NULL, 0);
+		int n = atoi(argv[5]), ms = atoi(argv[6]);
+
+		p = page(0);
+		if ((e = do_map(argv[2], gpa, p))) {
+			printf("map: %s\n", ename(e));
+			return 1;
+		}
+		for (i = 0; i < n; i++) {
+			printf("%" PRIu64 "\n", *(volatile uint64_t *)(p + off));
+			nap(ms);
+		}
+		printf("unmap: %s\n", ename(do_unmap(p)));
+	} else if (!strcmp(cmd, "hold") && argc > 5) {
+		size_t off = strtoul(argv[4], NULL, 0);
+		int secs = atoi(argv[5]);
+
+		p = page(0);
+		if ((e = do_map(argv[2], gpa, p))) {
+			printf("map: %s\n", ename(e));
+			return 1;
+		}
+		printf("mapped\n");
+		for (i = 0; i < secs * 10; i++) {
+			printf("%016" PRIx64 "\n", *(volatile uint64_t *)(p + off));
+			nap(100);
+		}
+	} else if (!strcmp(cmd, "write") && argc > 5) {
+		size_t off = strtoul(argv[4], NULL, 0);
+		uint64_t v = strtoull(argv[5], NULL, 0);
+
+		p = page(0);
+		if ((e = do_map(argv[2], gpa, p))) {
+			printf("map: %s\n", ename(e));
+			return 1;
+		}
+		*(volatile uint64_t *)(p + off) = v;
+		printf("wrote\n");
+		printf("unmap: %s\n", ename(do_unmap(p)));
+	} else if (!strcmp(cmd, "segv")) {
+		p = page(0);
+		if ((e = do_map(argv[2], gpa, p))) {
+			printf("map: %s\n", ename(e));
+			return 1;
+		}
+		signal(SIGSEGV, on_segv);
+		if (sigsetjmp(jb, 1) == 0) {
+			*(volatile uint8_t *)p = 0x5a;
+			printf("write went through\n");
+		} else {
+			printf("SIGSEGV\n");
+		}
+		printf("unmap: %s\n", ename(do_unmap(p)));
+	} else if (!strcmp(cmd, "map")) {
+		const char *kind = argc > 4 ? argv[4] : "private";
+
+		if (!strcmp(kind, "shared")) {
+			p = page(1);
+		} else if (!strcmp(kind, "unaligned")) {
+			p = page(0) + 8;
+		} else if (!strcmp(kind, "nommap")) {
+			p = (uint8_t *)(uintptr_t)0x10000;
+		} else {
+			p = page(0);
+		}
+		e = do_map(argv[2], gpa, p);
+		printf("map: %s\n", ename(e));
+		if (!e && !strcmp(kind, "twice"))
+			printf("again: %s\n", ename(do_map(argv[2], gpa, p)));
+		if (!e && !strcmp(kind, "zero")) {
+			/* another process's untouched page must still read zeros */
+			pid_t pid = fork();
+
+			if (!pid) {
+				uint8_t *q = page(0);
+
+				for (i = 0; i < PG && !q[i]; i++)
+					;
+				_exit(i == PG ? 0 : 1);
+			}
+			waitpid(pid, &st, 0);
+			printf("other process: %s\n", st ? "sees non-zero" : "zeros");
+		}
+		if (!e)
+			printf("head: "), hex(p, 16);
+	} else {
+		return 2;
+	}
+	return 0;
+}

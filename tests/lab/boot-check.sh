@@ -1,0 +1,11 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Run by systemd (systemd.run=) in an introspector booted the way an
+# installed system boots: records whether kvmmem_guest came up by itself.
+{
+	echo "virt: $(systemd-detect-virt)"
+	echo "unit: $(systemctl is-active kvmmem-guest.service)"
+	echo "module: $(grep -o '^kvmmem_guest' /proc/modules)"
+	echo "device: $(stat -c '%a %U:%G' /dev/kvmmem 2>&1)"
+	echo "failed units: $(systemctl --failed --no-legend | grep -c kvmmem)"
+} > /mnt/boot.result 2>&1

@@ -1,0 +1,65 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The demo, inside the lab host: a Linux target VM and a Linux introspector
+# VM under KVM. The host grants the introspector a read-only token and drops
+# it into the introspector's shared directory. From inside the introspector,
+# through /dev/kvmmem, we read the target kernel's version banner and watch
+# the target's jiffies counter change, both found at the physical addresses
+# that the target kernel's System.map gives (the target boots with nokaslr).
+. "$(dirname "$0")/lib.sh"
+
+say() { printf '\n== %s\n' "$*"; }
+die() { echo "demo: $*"; exit 1; }
+
+say "lab host: $(uname -r), $(grep -m1 -o 'model name.*' /proc/cpuinfo)"
+load_kvm || die "kvm does not load"
+modprobe kvmmem_host || die "kvmmem_host does not load"
+dmesg | grep -m1 'hook armed'
+
+say "starting the target: Linux $KVER, 256 MiB, under KVM"
+qemu-system-x86_64 -enable-kvm -cpu qemu64 -smp 1 -m 256 -nodefaults -nographic \
+	-no-reboot -kernel "/boot/vmlinuz-$KVER" \
+	-initrd "$TOP/build/lab/$KVER/initramfs.cpio" \
+	-append "console=ttyS0 nokaslr loglevel=4 kvmmem.run=$TOP/tests/lab/idle.sh" \
+	-virtfs "local,path=/,mount_tag=rootfs,security_model=none,readonly=on,multidevs=remap" \
+	-serial "file:$LAB/target-console.log" >/dev/null 2>&1 &
+TARGET=$!
+say "starting the introspector: Linux $KVER, 512 MiB, under KVM"
+intro_start || die "the introspector did not boot"
+wait_for 180 grep -q 'kvmmem-target: up' "$LAB/target-console.log" || die "the target did not boot"
+grep -a 'kvmmem-target: up' "$LAB/target-console.log"
+intro_run "modprobe kvmmem_guest && ls -l /dev/kvmmem"
+cp "$BIN/probe" "$INTRO_SHARE/"
+
+say "host: kvmmem-host grant --target $TARGET --introspector $(intro_pid) (read-only)"
+"$BIN/kvmmem-host" grant --target "$TARGET" --introspector "$(intro_pid)" \
+	--token-file "$INTRO_SHARE/token"
+"$BIN/kvmmem-host" list
+echo "(the token went to the introspector's /mnt/token, mode $(stat -c %a "$INTRO_SHARE/token"))"
+
+phys() {	# physical address of a kernel symbol, kernel at its default place
+	local v
+	v=$(awk -v s="$1" '$3 == s { print $1 }' "/boot/System.map-$KVER")
+	printf '0x%x' $((0x$v - 0xffffffff80000000))
+}
+banner=$(phys linux_banner)
+jiffies=$(phys jiffies_64)
+page() { printf '0x%x' $(($1 & ~0xfff)); }
+off() { printf '%d' $(($1 & 0xfff)); }
+
+say "introspector: reading the target's linux_banner at gpa $banner"
+hex=$(intro_run "/mnt/probe read /mnt/token $(page "$banner") $(off "$banner") 160" | head -1)
+text=$(python3 -c 'import sys; b = bytes.fromhex(sys.argv[1]); print(b.split(b"\0")[0].decode(errors="replace").strip())' "$hex")
+echo "  $text"
+case $text in "Linux version $KVER"*) ;; *) die "that is not the target's banner" ;; esac
+
+say "introspector: watching the target's jiffies at gpa $jiffies (every 0.5 s)"
+intro_run "/mnt/probe watch /mnt/token $(page "$jiffies") $(off "$jiffies") 8 500" |
+	awk '/^[0-9]+$/ { printf "  jiffies = %s%s\n", $1, prev ? sprintf("  (+%d)", $1 - prev) : ""; prev = $1 }'
+
+say "cleaning up"
+intro_stop
+kill "$TARGET"; wait "$TARGET" 2>/dev/null
+wait_for 10 test "$(stat_of live_maps)" = 0
+rmmod kvmmem_host && echo "kvmmem_host unloaded; all mappings gone"

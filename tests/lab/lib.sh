@@ -1,0 +1,204 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Helpers for tests that run inside the lab host. Sourced. Every wait has a
+# time limit, so a hang becomes a failure, never a stuck run.
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BIN=$TOP/build/bin
+LAB=/tmp/lab
+KVER=$(uname -r)
+mkdir -p "$LAB"
+# A write to a dead tiny VM's pipe must fail the test, not kill the script.
+trap '' PIPE
+
+# --- TAP (numbered by the runner outside the lab) -------------------------
+ok()   { echo "ok - $*"; }
+nok()  { echo "not ok - $*"; }
+skip() { echo "ok - $1 # SKIP $2"; }
+diag() { echo "# $*"; }
+# check DESC CMD...: ok if CMD succeeds
+check() {
+	local d=$1
+	shift
+	if "$@"; then ok "$d"; else nok "$d"; fi
+}
+# expect DESC WANT GOT
+expect() {
+	if [ "$2" = "$3" ]; then ok "$1"; else nok "$1 (want '$2', got '$3')"; fi
+}
+
+# wait_for SECONDS CMD...: poll CMD until it succeeds
+wait_for() {
+	local end=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ $SECONDS -ge $end ] && return 1
+		sleep 0.1
+	done
+}
+
+# --- host side -------------------------------------------------------------
+load_kvm() {
+	if grep -qw svm /proc/cpuinfo; then modprobe kvm_amd; else modprobe kvm_intel; fi
+}
+stat_of() {
+	awk -v k="$1" '$1 == k { print $2 }' /sys/kernel/debug/kvmmem/stats 2>/dev/null
+}
+
+# --- tvm: tiny VMs ----------------------------------------------------------
+# tvm_start NAME [MiB]; tvm NAME COMMAND... prints the answer line.
+tvm_start() {
+	local n=$1 fd
+	rm -f "$LAB/$n.in" "$LAB/$n.out"
+	mkfifo "$LAB/$n.in"
+	"$BIN/tvm" "${2:-64}" <"$LAB/$n.in" >"$LAB/$n.out" 2>"$LAB/$n.err" &
+	eval "TVM_PID_$n=$!"
+	exec {fd}>"$LAB/$n.in"
+	eval "TVM_FD_$n=$fd"
+	wait_for 20 grep -q '^ready' "$LAB/$n.out" || { cat "$LAB/$n.err"; return 1; }
+}
+tvm() {
+	local n=$1 fd lines
+	shift
+	fd=TVM_FD_$n
+	lines=$(wc -l <"$LAB/$n.out")
+	echo "$*" >&"${!fd}"
+	if ! wait_for 30 test "$(wc -l <"$LAB/$n.out")" -gt "$lines"; then
+		echo "timeout"
+		return 1
+	fi
+	tail -n 1 "$LAB/$n.out"
+}
+tvm_pid() { local p=TVM_PID_$1; echo "${!p}"; }
+tvm_stop() {
+	local fd=TVM_FD_$1 p=TVM_PID_$1
+	echo quit >&"${!fd}" 2>/dev/null
+	exec {fd}>&-
+	wait_for 10 sh -c "! kill -0 ${!p} 2>/dev/null" || kill -9 "${!p}"
+	wait "${!p}" 2>/dev/null
+	return 0
+}
+
+# --- the introspector: a Linux VM under KVM ---------------------------------
+# intro_start [MEM]: boots it (INTRO_REBOOT=1: a reset reboots it instead of
+# ending QEMU); its init runs intro-loop.sh, which takes
+# commands from the shared directory. intro_run CMD runs one and prints its
+# output; the exit status is CMD's.
+INTRO_SHARE=$LAB/share
+# intro_qemu MEM REBOOTFLAG CMDLINE LOGSUFFIX: replaces the calling (sub)shell
+intro_qemu() {
+	exec qemu-system-x86_64 -enable-kvm -cpu qemu64 -smp 1 -m "$1" \
+		-nodefaults -nographic $2 \
+		-kernel "/boot/vmlinuz-$KVER" -initrd "$TOP/build/lab/$KVER/initramfs.cpio" \
+		-append "console=ttyS0 panic=-1 loglevel=5 rcupdate.rcu_cpu_stall_timeout=300 watchdog_thresh=60 kvmmem.share=1 $3" \
+		-virtfs "local,path=/,mount_tag=rootfs,security_model=none,readonly=on,multidevs=remap" \
+		-virtfs "local,path=$INTRO_SHARE,mount_tag=share,security_model=none,multidevs=remap" \
+		-serial "file:$LAB/intro-console$4.log" \
+		-monitor "unix:$LAB/intro.mon,server,nowait" \
+		>"$LAB/intro-qemu.log" 2>&1
+}
+# intro_boot_systemd: boot the introspector with systemd as init, as an
+# installed system boots; tests/lab/boot-check.sh records what it finds
+# in the shared directory, then systemd powers the VM off.
+intro_boot_systemd() {
+	rm -rf "$INTRO_SHARE"
+	mkdir -p "$INTRO_SHARE"
+	timeout 300 bash -c "$(declare -f intro_qemu); LAB=$LAB TOP=$TOP KVER=$KVER INTRO_SHARE=$INTRO_SHARE intro_qemu 512 -no-reboot 'kvmmem.init=systemd systemd.run=$TOP/tests/lab/boot-check.sh systemd.run_success_action=poweroff' -systemd"
+}
+intro_start() {
+	rm -rf "$INTRO_SHARE"
+	mkdir -p "$INTRO_SHARE"
+	echo 0 >"$LAB/intro.seq"
+	rm -f "$LAB/intro.dead"
+	local noreboot=-no-reboot
+	[ "${INTRO_REBOOT:-0}" = 1 ] && noreboot=
+	intro_qemu "${1:-512}" "$noreboot" "kvmmem.run=$TOP/tests/lab/intro-loop.sh" &
+	INTRO_PID=$!
+	if ! wait_for 180 test -e "$INTRO_SHARE/ready"; then
+		diag "introspector did not come up"
+		intro_log
+		return 1
+	fi
+}
+# The sequence number and the "dead" mark live in files: intro_run is
+# usually called in a command substitution, a subshell.
+intro_run() {
+	local n limit=${2:-60}
+	if [ -e "$LAB/intro.dead" ]; then
+		echo "intro_run: the introspector stopped answering earlier"
+		return 125
+	fi
+	n=$(cat "$LAB/intro.seq")
+	echo $((n + 1)) >"$LAB/intro.seq"
+	printf '%s\n' "$1" >"$INTRO_SHARE/cmd.$n.tmp"
+	mv "$INTRO_SHARE/cmd.$n.tmp" "$INTRO_SHARE/cmd.$n"
+	if ! wait_for "$limit" test -e "$INTRO_SHARE/rc.$n"; then
+		echo "intro_run: timeout after ${limit}s: $1"
+		touch "$LAB/intro.dead"
+		intro_log >&2
+		return 124
+	fi
+	cat "$INTRO_SHARE/out.$n"
+	return "$(cat "$INTRO_SHARE/rc.$n")"
+}
+# intro_rebooting: the introspector is being reset; its loop starts again.
+intro_rebooting() {
+	rm -f "$INTRO_SHARE"/ready "$INTRO_SHARE"/cmd.* "$INTRO_SHARE"/out.* "$INTRO_SHARE"/rc.*
+	echo 0 >"$LAB/intro.seq"
+}
+intro_pid() { echo "$INTRO_PID"; }
+intro_monitor() {
+	echo "$1" | timeout 10 socat - "UNIX-CONNECT:$LAB/intro.mon" >/dev/null 2>&1 ||
+		python3 - "$LAB/intro.mon" "$1" <<'PY'
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.settimeout(10); s.connect(sys.argv[1])
+s.sendall((sys.argv[2] + "\n").encode()); time.sleep(0.5); s.close()
+PY
+}
+intro_log() {
+	sed 's/^/# intro: /' "$LAB/intro-console.log" | tail -n 40
+}
+intro_stop() {
+	touch "$INTRO_SHARE/halt"
+	wait_for 60 sh -c "! kill -0 $INTRO_PID 2>/dev/null" || kill -9 "$INTRO_PID"
+	wait "$INTRO_PID" 2>/dev/null
+	return 0
+}
+
+# Kernel log check at the end of a lab: prints a TAP line and appends the
+# log of every level to the console, where the runner keeps it.
+logs_clean() {
+	local bad
+	dmesg > "$LAB/dmesg-host.log"
+	bad=$(cat "$LAB/dmesg-host.log" "$LAB"/intro-console*.log 2>/dev/null |
+		grep -E 'Oops|BUG:|WARNING:|KASAN|Call Trace' | head -5)
+	if [ -z "$bad" ]; then
+		ok "no Oops, BUG, WARNING or KASAN report at any level"
+	else
+		nok "kernel reports found"
+		echo "$bad" | sed 's/^/# /'
+		sed 's/^/# dmesg: /' "$LAB/dmesg-host.log" | tail -n 60
+	fi
+}
+
+# --- grants ----------------------------------------------------------------
+# grant FILE TARGET_PID INTRO_PID [kvmmem-host options]: prints the grant id
+grant() {
+	local f=$1 t=$2 i=$3
+	shift 3
+	rm -f "$f"
+	"$BIN/kvmmem-host" grant --target "$t" --introspector "$i" --token-file "$f" "$@" |
+		awk '/^grant/ { print $2 }'
+}
+# tvm_token NAME FILE GPA: write a token file into a tiny VM's RAM at GPA
+tvm_token() {
+	local n=$1 f=$2 gpa=$3 hex i
+	hex=$(cat "$f")
+	for i in 0 1 2 3; do
+		tvm "$n" poke $((gpa + 8 * i)) "0x${hex:$((16 * i)):16}" >/dev/null
+	done
+}
+pins() {
+	awk '/^nr_foll_pin_acquired/ { a = $2 } /^nr_foll_pin_released/ { r = $2 }
+	     END { print a - r }' /proc/vmstat
+}

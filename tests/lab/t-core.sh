@@ -1,0 +1,214 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The core map path, inside the lab host: grants and tokens, the hypercall
+# checks with their exact error codes, live zero-copy views, read-only and
+# read-write mappings, 32-bit callers, reset and teardown.
+. "$(dirname "$0")/lib.sh"
+
+M=0x100000		# patterned target region
+C=0x200000		# target counter
+W=0x300000		# written by read-write tests
+E64=0xfffffffffffffc18	# -KVM_ENOSYS
+neg() { printf 'rax=0x%x' $((-$1)); }
+
+load_kvm
+modprobe kvmmem_host || { nok "kvmmem_host loads"; exit 1; }
+pin0=$(pins)
+expect "/dev/kvmmem-host is root-only" "600 root:root" "$(stat -c '%a %U:%G' /dev/kvmmem-host)"
+
+tvm_start tgt 64
+tvm tgt fill $M 0x100000 7 >/dev/null
+tvm tgt counter $C >/dev/null
+tsum=$(tvm tgt sum $M 0x100000)
+tpid=$(tvm_pid tgt)
+
+# --- host-side checks with a tiny introspector -------------------------------
+tvm_start ti 64
+ipid=$(tvm_pid ti)
+TOK=0x7000		# where the tiny introspector keeps its token
+expect "a VM without a grant gets -KVM_ENOSYS for 32" "rax=$E64" "$(tvm ti hc 32 $TOK $M 0x400000)"
+expect "a VM without a grant gets -KVM_ENOSYS for 33" "rax=$E64" "$(tvm ti hc 33 0x400000 0 0)"
+
+ro=$(grant $LAB/ti-ro.tok $tpid $ipid)
+rw=$(grant $LAB/ti-rw.tok $tpid $ipid --rw)
+rq=$(grant $LAB/ti-rq.tok $tpid $ipid --range 0x100000-0x200000 --quota 1)
+check "grants are made" test -n "$ro" -a -n "$rw" -a -n "$rq"
+
+tvm_token ti $LAB/ti-ro.tok $TOK
+expect "map under a read-only grant answers KVMMEM_MAP_RO" "rax=0x0" "$(tvm ti hc 32 $TOK $M 0x400000)"
+expect "the introspector's guest reads the target's bytes" "$(tvm tgt gread $M)" "$(tvm ti gread 0x400000)"
+expect "its VMM reads them too (same physical page)" "$(tvm tgt peek $M 64)" "$(tvm ti peek 0x400000 64)"
+expect "mapping the same gpa twice: -EEXIST" "$(neg 17)" "$(tvm ti hc 32 $TOK $((M + 0x1000)) 0x400000)"
+# KVM refuses to write read-only host memory and hands the access to the
+# VMM as MMIO, as it does for ROM.
+out=$(tvm ti gwrite 0x400000 0x99)
+expect "a write through a read-only mapping is refused by the host too (MMIO exit)" "exit=6" "$out"
+expect "... and the target is unchanged" "$tsum" "$(tvm tgt sum $M 0x100000)"
+tvm_stop ti
+tvm_start ti 64
+ipid=$(tvm_pid ti)
+ro=$(grant $LAB/ti-ro.tok $tpid $ipid)
+rw=$(grant $LAB/ti-rw.tok $tpid $ipid --rw)
+rq=$(grant $LAB/ti-rq.tok $tpid $ipid --range 0x100000-0x200000 --quota 1)
+tvm_token ti $LAB/ti-ro.tok $TOK
+
+expect "unaligned target gpa: -EINVAL" "$(neg 22)" "$(tvm ti hc 32 $TOK $((M + 8)) 0x400000)"
+expect "unaligned introspector gpa: -EINVAL" "$(neg 22)" "$(tvm ti hc 32 $TOK $M 0x400010)"
+expect "target gpa outside its RAM: -ENXIO" "$(neg 6)" "$(tvm ti hc 32 $TOK 0x40000000 0x400000)"
+expect "target gpa in a read-only memslot: -ENXIO" "$(neg 6)" "$(tvm ti hc 32 $TOK 0x80000000 0x400000)"
+skip "target gpa in a KVM-private memslot: -ENXIO" "SVM creates no private memslot (VMX's APIC/TSS slots); code path shared with the read-only case"
+expect "introspector gpa outside its RAM: -EFAULT" "$(neg 14)" "$(tvm ti hc 32 $TOK $M 0x50000000)"
+expect "unmapping what is not mapped: -ENOENT" "$(neg 2)" "$(tvm ti hc 33 0x500000 0 0)"
+
+tvm_token ti $LAB/ti-rq.tok $TOK
+expect "outside the granted range: -ERANGE" "$(neg 34)" "$(tvm ti hc 32 $TOK 0x300000 0x400000)"
+expect "inside the range: mapped" "rax=0x0" "$(tvm ti hc 32 $TOK $M 0x400000)"
+expect "beyond the quota: -EDQUOT" "$(neg 122)" "$(tvm ti hc 32 $TOK $((M + 0x1000)) 0x401000)"
+expect "unmap: 0" "rax=0x0" "$(tvm ti hc 33 0x400000 0 0)"
+
+tvm_token ti $LAB/ti-rw.tok $TOK
+expect "map under a read-write grant answers KVMMEM_MAP_RW" "rax=0x1" "$(tvm ti hc 32 $TOK $W 0x402000)"
+tvm ti gwrite 0x402000 0x1122334455667788 >/dev/null
+expect "the introspector's write reaches the target at once" "val=0x1122334455667788" "$(tvm tgt gread $W)"
+expect "the target's write is visible to the introspector at once" "ok" "$(tvm tgt gwrite $((W + 8)) 0xabcdef)"
+expect "... (read back through the mapping)" "val=0xabcdef" "$(tvm ti gread 0x402008)"
+expect "unmap of the read-write page" "rax=0x0" "$(tvm ti hc 33 0x402000 0 0)"
+expect "after unmap the introspector's page no longer shows the target" "val=0x0" "$(tvm ti gread 0x402000)"
+expect "... and the target keeps what was written" "val=0x1122334455667788" "$(tvm tgt gread $W)"
+
+# bad tokens: one error for all
+bad="$(neg 13)"
+head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > $LAB/wrong.tok
+tvm_token ti $LAB/wrong.tok $TOK
+expect "wrong token: -EACCES" "$bad" "$(tvm ti hc 32 $TOK $M 0x400000)"
+exp=$(grant $LAB/ti-exp.tok $tpid $ipid --expire 1)
+sleep 0.2
+tvm_token ti $LAB/ti-exp.tok $TOK
+expect "expired token: -EACCES" "$bad" "$(tvm ti hc 32 $TOK $M 0x400000)"
+rev=$(grant $LAB/ti-rev.tok $tpid $ipid)
+"$BIN/kvmmem-host" revoke "$rev"
+tvm_token ti $LAB/ti-rev.tok $TOK
+expect "revoked token: -EACCES" "$bad" "$(tvm ti hc 32 $TOK $M 0x400000)"
+tvm_start tj 64
+oth=$(grant $LAB/tj.tok $tpid "$(tvm_pid tj)")
+tvm_token ti $LAB/tj.tok $TOK
+expect "another introspector's token: -EACCES" "$bad" "$(tvm ti hc 32 $TOK $M 0x400000)"
+expect "nothing else is checked before the token (unaligned, bad token)" "$bad" "$(tvm ti hc 32 $TOK 0x123 0x456)"
+diag "bad_token counter: $(stat_of bad_token)"
+expect "a map refused for a bad token leaves a log line naming the VM" "1" \
+	"$(dmesg | grep -c "map refused: introspector kvm-$ipid, .*no grant for this token" | awk '{ print ($1 > 0) }')"
+
+# grants that must be refused
+"$BIN/kvmmem-host" grant --target $$ --introspector "$ipid" --token-file $LAB/x.tok >/dev/null 2>&1
+expect "a grant naming a process that is not a VM is refused (exit 3)" "3" "$?"
+"$BIN/kvmmem-host" grant --target "$ipid" --introspector "$ipid" --token-file $LAB/y.tok >/dev/null 2>&1
+expect "a grant naming the same VM twice is refused (exit 1)" "1" "$?"
+out=$(python3 - "$tpid" <<'PY'
+import errno, fcntl, os, struct, sys
+fd = os.open("/dev/kvmmem-host", os.O_RDWR)
+null = os.open("/dev/null", os.O_RDONLY)
+pidfd = os.pidfd_open(int(sys.argv[1]))
+vm = [l for l in os.listdir(f"/proc/{sys.argv[1]}/fd") if os.readlink(f"/proc/{sys.argv[1]}/fd/{l}") == "anon_inode:kvm-vm"][0]
+vmfd = __import__("ctypes").CDLL(None).syscall(438, pidfd, int(vm), 0)
+buf = bytearray(struct.pack("iiIIQQQQ32s", vmfd, null, 0, 0, 0, 0, 0, 0, b"\0" * 32))
+try:
+    fcntl.ioctl(fd, 0xc050b701, buf)
+    print("accepted")
+except OSError as e:
+    print(errno.errorcode[e.errno])
+PY
+)
+expect "the module itself refuses a descriptor that is not a KVM VM" "EINVAL" "$out"
+"$BIN/kvmmem-host" grant --target "$(tvm_pid tj)" --introspector "$tpid" --token-file $LAB/mut3.tok >/dev/null 2>&1
+expect "mutual introspection (a grant the other way round) is refused" "1" "$?"
+
+# chaining: a target page that is itself an overlay
+tvm_token ti $LAB/ti-ro.tok $TOK
+tvm ti hc 32 $TOK $M 0x400000 >/dev/null
+tvm_start tk 64
+ch=$(grant $LAB/tk.tok "$ipid" "$(tvm_pid tk)")
+tvm_token tk $LAB/tk.tok $TOK
+expect "mapping a page that is itself an overlay (chaining): -ELOOP" "$(neg 40)" "$(tvm tk hc 32 $TOK 0x400000 0x400000)"
+expect "the overlay page itself unmaps" "rax=0x0" "$(tvm ti hc 33 0x400000 0 0)"
+
+# revoke while mapped: the pattern, not stale data, and the VM keeps running
+tvm_token ti $LAB/ti-rw.tok $TOK
+tvm ti hc 32 $TOK $W 0x403000 >/dev/null
+"$BIN/kvmmem-host" revoke "$rw"
+expect "a revoked mapping reads the revoked pattern" "val=0x723a6d656d6d766b" "$(tvm ti gread 0x403000)"
+expect "writes to it reach only a private page" "ok" "$(tvm ti gwrite 0x403000 0x42)"
+expect "... and the target is untouched" "val=0x1122334455667788" "$(tvm tgt gread $W)"
+expect "the introspector can still unmap it" "rax=0x0" "$(tvm ti hc 33 0x403000 0 0)"
+"$BIN/kvmmem-host" list | sed 's/^/# /'
+
+# --- the Linux introspector through /dev/kvmmem -------------------------------
+if ! INTRO_REBOOT=1 intro_start; then
+	nok "introspector VM boots"
+else
+	intro_run "modprobe kvmmem_guest" >/dev/null
+	S=$INTRO_SHARE
+	cp "$BIN/probe" "$BIN/probe32" "$S/"
+	grant $S/ro.tok $tpid "$(intro_pid)" >/dev/null
+	grant $S/rw.tok $tpid "$(intro_pid)" --rw >/dev/null
+	out=$(intro_run "/mnt/probe read /mnt/ro.tok $M 0 32")
+	want=$(tvm tgt peek $M 32)
+	expect "introspector process reads the target's bytes" "$want" "$(sed -n 1p <<<"$out")"
+	expect "unmap succeeds" "unmap: OK" "$(sed -n 2p <<<"$out")"
+	expect "after unmap the caller's page reads zeros" "00000000000000000000000000000000" "$(sed -n 3p <<<"$out")"
+	out=$(intro_run "/mnt/probe watch /mnt/ro.tok $C 0 5 300")
+	if awk 'NR <= 5 { if (NR > 1 && $1 <= prev) bad = 1; prev = $1 } END { exit bad || NR < 5 }' <<<"$out"; then
+		ok "the target's live counter changes in the introspector: $(head -5 <<<"$out" | tr '\n' ' ')"
+	else
+		nok "live counter: $out"
+	fi
+	out=$(intro_run "/mnt/probe write /mnt/rw.tok $W 16 0x0102030405060708")
+	expect "read-write: the introspector's write is read back by the target" "val=0x102030405060708" "$(tvm tgt gread $((W + 16)))"
+	out=$(intro_run "/mnt/probe segv /mnt/ro.tok $M")
+	expect "read-only: a write gets SIGSEGV in the writer" "SIGSEGV" "$(sed -n 1p <<<"$out")"
+	expect "... the target's bytes are unchanged" "$tsum" "$(tvm tgt sum $M 0x100000)"
+	check "... and the introspector VM keeps running" intro_run "true"
+	expect "mapping a never-written private page" "map: OK" "$(intro_run "/mnt/probe map /mnt/ro.tok $M zero" | sed -n 1p)"
+	expect "... another process still reads zeros from its own untouched page" "other process: zeros" \
+		"$(intro_run "/mnt/probe map /mnt/ro.tok $M zero" | sed -n 2p)"
+	expect "a MAP_SHARED|MAP_ANONYMOUS|MAP_LOCKED|MAP_POPULATE page maps" "map: OK" \
+		"$(intro_run "/mnt/probe map /mnt/ro.tok $M shared" | sed -n 1p)"
+	expect "guest: same address twice: EEXIST" "again: EEXIST" "$(intro_run "/mnt/probe map /mnt/ro.tok $M twice" | sed -n 2p)"
+	expect "guest: unaligned address: EINVAL" "map: EINVAL" "$(intro_run "/mnt/probe map /mnt/ro.tok $M unaligned")"
+	expect "guest: unmapping what is not mapped: ENOENT" "unmap: ENOENT" "$(intro_run "/mnt/probe unmap 0x12345000")"
+	expect "guest: wrong token: EACCES" "map: EACCES" "$(cp $LAB/wrong.tok $S/; intro_run "/mnt/probe map /mnt/wrong.tok $M")"
+	out=$(intro_run "/mnt/probe32 read /mnt/ro.tok $M 0 16")
+	expect "32-bit caller (compat_ioctl) maps and unmaps" "$(tvm tgt peek $M 16)|unmap: OK" "$(sed -n 1p <<<"$out")|$(sed -n 2p <<<"$out")"
+	expect "nothing stays mapped after the processes exit" "0" "$(stat_of live_maps)"
+
+	# reset with a read-write page mapped: revoked before the firmware runs
+	tvm tgt gwrite $W 0x5555aaaa5555aaaa >/dev/null
+	wsum=$(tvm tgt sum $W 0x1000)
+	intro_run "(/mnt/probe hold /mnt/rw.tok $W 0 60 > /mnt/hold.log 2>&1 &); sleep 1; head -1 /mnt/hold.log" >/dev/null
+	expect "introspector holds a read-write mapping" "1" "$(stat_of live_maps)"
+	resets=$(stat_of resets)
+	intro_rebooting
+	intro_monitor system_reset
+	if wait_for 180 test -e "$S/ready"; then
+		ok "introspector rebooted after system_reset"
+	else
+		nok "introspector rebooted after system_reset"
+	fi
+	check "the reset was seen" test "$(stat_of resets)" -gt "$resets"
+	expect "the reset revoked the mapping" "0" "$(stat_of live_maps)"
+	expect "the target's bytes are unchanged after the introspector rebooted" "$wsum" "$(tvm tgt sum $W 0x1000)"
+	intro_stop
+fi
+
+# --- teardown -------------------------------------------------------------------
+for g in $("$BIN/kvmmem-host" list | awk 'NR > 1 { print $1 }'); do
+	"$BIN/kvmmem-host" revoke "$g"
+done
+tvm_stop tk; tvm_stop tj; tvm_stop ti; tvm_stop tgt
+wait_for 10 test "$(stat_of live_maps)" = 0
+expect "no mapping is left" "0" "$(stat_of live_maps)"
+wait_for 10 test "$(stat_of pinned_pages)" = 0
+expect "no page is left pinned (module counter)" "0" "$(stat_of pinned_pages)"
+expect "the host's pin counters are back to their baseline" "$pin0" "$(pins)"
+check "kvmmem_host unloads" rmmod kvmmem_host
+logs_clean

@@ -1,0 +1,67 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Foundation, inside the lab host: the DKMS-installed modules load with
+# modprobe, the hook is armed and seen firing, /dev/kvmmem appears in the
+# introspector, and everything unloads.
+. "$(dirname "$0")/lib.sh"
+
+diag "lab host $KVER, $(grep -c ^processor /proc/cpuinfo) CPUs"
+check "kvm loads ($(grep -qw svm /proc/cpuinfo && echo kvm_amd || echo kvm_intel))" load_kvm
+
+out=$(modprobe kvmmem_guest 2>&1)
+if [ $? -ne 0 ] && dmesg | grep -q 'kvmmem_guest: not running as a KVM guest'; then
+	ok "guest module declines to load outside a KVM guest, with one line"
+else
+	nok "guest module outside KVM: $out"
+fi
+
+check "kvmmem_host loads with modprobe" modprobe kvmmem_host
+path=$(modinfo -n kvmmem_host)
+case $path in
+*/updates/dkms/*) ok "modprobe took the DKMS-installed module" ;;
+*) nok "kvmmem_host came from $path" ;;
+esac
+check "kvmmem_host holds a reference on kvm" grep -q '^kvm .*kvmmem_host' /proc/modules
+check "probe on kvm_emulate_hypercall is armed on ftrace" \
+	grep -qE 'kvm_emulate_hypercall.*\[FTRACE\]' /sys/kernel/debug/kprobes/list
+sed 's/^/# kprobes: /' /sys/kernel/debug/kprobes/list
+
+tvm_start vm || nok "tiny VM starts"
+before=$(stat_of hypercalls)
+expect "hypercall 32 without a grant gets -KVM_ENOSYS" \
+	"rax=0xfffffffffffffc18" "$(tvm vm hc 32 0x1000 0 0x2000)"
+expect "hypercall 33 without a grant gets -KVM_ENOSYS" \
+	"rax=0xfffffffffffffc18" "$(tvm vm hc 33 0x2000 0 0)"
+expect "the hook fired once per hypercall" "2" "$(($(stat_of hypercalls) - before))"
+expect "other hypercalls are untouched (KVM_HC_VAPIC_POLL_IRQ = 0)" \
+	"rax=0x0" "$(tvm vm hc 1 0 0 0)"
+expect "unknown hypercall 34 still -KVM_ENOSYS" \
+	"rax=0xfffffffffffffc18" "$(tvm vm hc 34 0 0 0)"
+expect "vCPU switched to user mode" "cpl=3" "$(tvm vm cpl 3)"
+expect "hypercall 32 from guest user mode gets -KVM_EPERM" \
+	"rax=0xffffffffffffffff" "$(tvm vm hc 32 0 0 0)"
+expect "vCPU back in kernel mode" "cpl=0" "$(tvm vm cpl 0)"
+expect "the hook counts only kernel-mode 32/33" "2" "$(($(stat_of hypercalls) - before))"
+
+if intro_start; then
+	ok "introspector VM boots under KVM"
+	out=$(intro_run "modprobe kvmmem_guest && modinfo -n kvmmem_guest && stat -c '%a %U:%G %F' /dev/kvmmem")
+	case $out in
+	*/updates/dkms/kvmmem_guest.ko*"600 root:root character special file"*)
+		ok "introspector: modprobe kvmmem_guest gives /dev/kvmmem (0600 root:root)" ;;
+	*) nok "introspector: /dev/kvmmem: $out" ;;
+	esac
+	check "introspector: kvmmem_guest unloads" intro_run "rmmod kvmmem_guest && test ! -e /dev/kvmmem"
+	intro_stop
+else
+	nok "introspector VM boots under KVM"
+fi
+
+tvm_stop vm
+check "kvmmem_host unloads" rmmod kvmmem_host
+tvm_start vm2
+expect "after unload, hypercall 32 is plain -KVM_ENOSYS" \
+	"rax=0xfffffffffffffc18" "$(tvm vm2 hc 32 0x1000 0 0x2000)"
+tvm_stop vm2
+logs_clean

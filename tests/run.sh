@@ -1,0 +1,124 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The test suite. Prints TAP and ends with "N passed, N failed, N skipped".
+# Expects the packages that scripts/check.sh installs. Sections can be
+# chosen: tests/run.sh [unit] [build] [style] [dkms] [lab]
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+. scripts/kernels.sh
+sections=${*:-unit build style dkms lab}
+version=$(cat VERSION)
+n=0 pass=0 fail=0 skipped=0 last_rc=0
+start=$SECONDS
+
+# emit: number and count the TAP lines of a producer, pass the rest as
+# diagnostics
+emit() {
+	local line
+	while IFS= read -r line; do
+		case $line in
+		"ok "*"# SKIP"*)
+			n=$((n + 1)) skipped=$((skipped + 1))
+			echo "ok $n ${line#ok }" ;;
+		"ok "*)
+			n=$((n + 1)) pass=$((pass + 1))
+			echo "ok $n ${line#ok }" ;;
+		"not ok "*)
+			n=$((n + 1)) fail=$((fail + 1))
+			echo "not ok $n ${line#not ok }" ;;
+		"#rc="*) last_rc=${line#\#rc=} ;;
+		"#"*) echo "$line" ;;
+		*) echo "# $line" ;;
+		esac
+	done
+}
+ok() { echo "ok - $*"; }
+nok() { echo "not ok - $*"; }
+has() { case " $sections " in *" $1 "*) return 0 ;; esac; return 1; }
+
+kernels=()
+k61=$(kver_61)
+k612=$(kver_612)
+echo "TAP version 13"
+[ -n "$k61" ] && kernels+=("$k61") || emit <<<"ok - Debian 12 6.1 kernel # SKIP no linux-image 6.1 installed"
+[ -n "$k612" ] && kernels+=("$k612") || emit <<<"ok - Debian 12 6.12 kernel # SKIP no linux-image-6.12.*+deb12 could be installed"
+
+make -s -C tests >/dev/null || emit <<<"not ok - build test programs"
+
+if has unit; then
+	echo "# --- unit: the original ABI, against literal numbers"
+	emit < <(build/bin/abi_check)
+	emit < <(build/bin/abi_check32)
+fi
+
+if has build; then
+	for k in "${kernels[@]}"; do
+		echo "# --- build: both modules against $k headers"
+		out=$(make -s modules-clean 2>&1; make KERNELRELEASE="$k" 2>&1)
+		rc=$?
+		warn=$(grep -E 'warning:|error:' <<<"$out")
+		if [ $rc = 0 ] && [ -z "$warn" ] &&
+		   [ -f guest-module/kvmmem_guest.ko ] && [ -f host-module/kvmmem_host.ko ]; then
+			emit < <(ok "make KERNELRELEASE=$k builds both modules, warning-free")
+		else
+			emit < <({ nok "make KERNELRELEASE=$k"; tail -n 20 <<<"$out"; })
+		fi
+		make -s modules-clean >/dev/null 2>&1
+	done
+fi
+
+if has style; then
+	echo "# --- style"
+	emit < <(scripts/style.sh 2>&1)
+fi
+
+if has dkms; then
+	echo "# --- dkms: add, build, install for every kernel"
+	dkms remove "kvmmem/$version" --all >/dev/null 2>&1
+	rm -rf "/usr/src/kvmmem-$version"
+	if make -s dkms-install >/dev/null && dkms add "kvmmem/$version" >/dev/null 2>&1; then
+		emit < <(ok "dkms add kvmmem/$version")
+	else
+		emit < <(nok "dkms add kvmmem/$version")
+	fi
+	for k in "${kernels[@]}"; do
+		if out=$(dkms build "kvmmem/$version" -k "$k" 2>&1); then
+			emit < <(ok "dkms build -k $k")
+		else
+			emit < <(nok "dkms build -k $k"; tail -n 20 <<<"$out"
+				 tail -n 30 "/var/lib/dkms/kvmmem/$version/build/make.log" 2>/dev/null)
+		fi
+		if dkms install "kvmmem/$version" -k "$k" >/dev/null 2>&1 &&
+		   modinfo -k "$k" -n kvmmem_host | grep -q /updates/dkms/ &&
+		   modinfo -k "$k" -n kvmmem_guest | grep -q /updates/dkms/; then
+			emit < <(ok "dkms install -k $k puts both modules where modprobe finds them")
+		else
+			emit < <(nok "dkms install -k $k")
+		fi
+	done
+fi
+
+if has lab; then
+	for k in "${kernels[@]}"; do
+		for t in tests/lab/t-*.sh; do
+			name=$(basename "$t" .sh)
+			echo "# --- lab $k: $name"
+			t0=$SECONDS
+			emit < <(scripts/lab/run.sh -n "$name" -t 900 "$k" "$top/$t" 2>&1; echo "#rc=$?")
+			rc=$last_rc
+			if [ "$rc" != 0 ]; then
+				emit < <(nok "lab $k $name ended with status $rc")
+				emit < <(tail -n 40 "build/lab/$k/logs/$name/console.log")
+			fi
+			echo "# lab $k $name took $((SECONDS - t0)) s"
+		done
+	done
+fi
+
+echo "1..$n"
+echo "# wall time $((SECONDS - start)) s"
+echo "$pass passed, $fail failed, $skipped skipped"
+[ $fail = 0 ]

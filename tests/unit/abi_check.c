@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The original KVMI ABI, checked against literal numbers (never against
+ * the header's own macros). Prints TAP lines.
+ *
+ * Copyright (C) 2026 The kvmmem authors
+ */
+#include <stddef.h>
+#include <stdio.h>
+#include <linux/kvmmem.h>
+
+static int failed;
+
+static void expect(const char *what, unsigned long long got,
+		   unsigned long long want)
+{
+	if (got == want) {
+		printf("ok - %s == %#llx (%d-bit)\n", what, want,
+		       (int)sizeof(long) * 8);
+	} else {
+		printf("not ok - %s: %#llx, want %#llx (%d-bit)\n", what, got,
+		       want, (int)sizeof(long) * 8);
+		failed = 1;
+	}
+}
+
+int main(void)
+{
+	expect("KVM_HC_MEM_MAP", KVM_HC_MEM_MAP, 32);
+	expect("KVM_HC_MEM_UNMAP", KVM_HC_MEM_UNMAP, 33);
+	expect("sizeof(struct kvmi_map_mem_token)",
+	       sizeof(struct kvmi_map_mem_token), 32);
+	expect("sizeof(struct kvmi_mem_map)", sizeof(struct kvmi_mem_map), 48);
+	expect("offsetof(struct kvmi_mem_map, gpa)",
+	       offsetof(struct kvmi_mem_map, gpa), 32);
+	expect("offsetof(struct kvmi_mem_map, gva)",
+	       offsetof(struct kvmi_mem_map, gva), 40);
+	expect("KVM_INTRO_MEM_MAP", KVM_INTRO_MEM_MAP, 0x40306901);
+	expect("KVM_INTRO_MEM_UNMAP", KVM_INTRO_MEM_UNMAP,
+	       sizeof(long) == 8 ? 0x40086902 : 0x40046902);
+	return failed;
+}

@@ -1,0 +1,349 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tvm: a tiny KVM virtual machine for kvmmem tests, in the style of the
+ * kernel's KVM selftests. It has RAM at gpa 0 (a 64 KiB read-only slot at
+ * 2 GiB), a long-mode vCPU that runs
+ * single instructions on command (hypercalls, guest reads and writes
+ * through the nested page tables), and an optional second vCPU that keeps
+ * incrementing a counter. Commands come one per line on stdin; each gets
+ * exactly one answer line on stdout.
+ *
+ *   hc NR A0 A1 A2         issue a hypercall; prints "rax=0x..."
+ *   cpl N                  run vCPU 0 at privilege level N; prints "cpl=N"
+ *   gread GPA              guest reads u64 at GPA; prints "val=0x..."
+ *   gwrite GPA VAL         guest writes u64 VAL at GPA; prints "ok"
+ *   peek GPA LEN           VMM reads its own RAM; prints hex
+ *   poke GPA VAL           VMM writes u64 at GPA; prints "ok"
+ *   fill GPA LEN SEED      VMM fills RAM with a pattern; prints "ok"
+ *   sum GPA LEN            prints "sum=0x..." (FNV-1a over the VMM's view)
+ *   counter GPA            start vCPU 1 incrementing u64 at GPA
+ *   stopcounter            stop it; prints "ok"
+ *   pid                    prints "pid=N"
+ *   quit
+ *
+ * Copyright (C) 2026 The kvmmem authors
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/kvm.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <cpuid.h>
+
+#define PML4_GPA	0x1000
+#define PDPT_GPA	0x2000
+#define PD_GPA		0x3000	/* 4 pages: 4 GiB of 2 MiB pages */
+#define CODE_GPA	0x8000
+#define CODE1_GPA	0x9000
+#define RAM_MIN		(64ULL << 20)
+#define ROM_GPA		0x80000000ULL
+
+struct vcpu {
+	int fd;
+	struct kvm_run *run;
+};
+
+static int kvm_fd, vm_fd;
+static uint8_t *ram;
+static uint64_t ram_size;
+static struct vcpu vcpus[2];
+static pthread_t counter_thread;
+static volatile int counter_running;
+
+static void die(const char *what)
+{
+	fprintf(stderr, "tvm: %s: %s\n", what, strerror(errno));
+	exit(2);
+}
+
+/* Give the vCPU what KVM supports, so that PAE and long mode are valid. */
+static void set_cpuid(struct vcpu *v)
+{
+	struct kvm_cpuid2 *cpuid;
+	int n = 256;
+
+	cpuid = calloc(1, sizeof(*cpuid) + n * sizeof(cpuid->entries[0]));
+	if (!cpuid)
+		die("calloc");
+	cpuid->nent = n;
+	if (ioctl(kvm_fd, KVM_GET_SUPPORTED_CPUID, cpuid))
+		die("KVM_GET_SUPPORTED_CPUID");
+	if (ioctl(v->fd, KVM_SET_CPUID2, cpuid))
+		die("KVM_SET_CPUID2");
+	free(cpuid);
+}
+
+static void setup_vcpu(struct vcpu *v, int id)
+{
+	struct kvm_segment seg = {
+		.base = 0, .limit = 0xffffffff, .present = 1, .s = 1,
+		.dpl = 0, .g = 1,
+	};
+	struct kvm_sregs sregs;
+	int sz;
+
+	v->fd = ioctl(vm_fd, KVM_CREATE_VCPU, id);
+	if (v->fd < 0)
+		die("KVM_CREATE_VCPU");
+	sz = ioctl(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	v->run = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
+	if (v->run == MAP_FAILED)
+		die("mmap kvm_run");
+	set_cpuid(v);
+	if (ioctl(v->fd, KVM_GET_SREGS, &sregs))
+		die("KVM_GET_SREGS");
+	sregs.cr3 = PML4_GPA;
+	sregs.cr4 = 1 << 5;				/* PAE */
+	sregs.cr0 = 0x80000001 | (1 << 16);		/* PG, PE, WP */
+	sregs.efer = 0x500;				/* LME, LMA */
+	seg.type = 11;					/* code, exec/read */
+	seg.l = 1;
+	seg.selector = 8;
+	sregs.cs = seg;
+	seg.type = 3;					/* data, read/write */
+	seg.l = 0;
+	seg.db = 1;
+	seg.selector = 16;
+	sregs.ds = sregs.es = sregs.fs = sregs.gs = sregs.ss = seg;
+	if (ioctl(v->fd, KVM_SET_SREGS, &sregs))
+		die("KVM_SET_SREGS");
+}
+
+static int set_cpl(struct vcpu *v, int cpl)
+{
+	struct kvm_sregs sregs;
+
+	if (ioctl(v->fd, KVM_GET_SREGS, &sregs))
+		die("KVM_GET_SREGS");
+	sregs.cs.dpl = cpl;
+	sregs.cs.selector = (sregs.cs.selector & ~3) | cpl;
+	sregs.ss.dpl = cpl;
+	sregs.ss.selector = (sregs.ss.selector & ~3) | cpl;
+	if (ioctl(v->fd, KVM_SET_SREGS, &sregs))
+		die("KVM_SET_SREGS");
+	if (ioctl(v->fd, KVM_GET_SREGS, &sregs))
+		die("KVM_GET_SREGS");
+	return sregs.ss.dpl;
+}
+
+/* Run vCPU @v from @rip with the given GPRs until it exits; returns RAX. */
+static int run_once(struct vcpu *v, uint64_t rip, uint64_t rax, uint64_t rbx,
+		    uint64_t rcx, uint64_t rdx, uint64_t *out)
+{
+	struct kvm_regs regs = {
+		.rip = rip, .rax = rax, .rbx = rbx, .rcx = rcx, .rdx = rdx,
+		.rflags = 0x3002, .rsp = CODE_GPA,
+	};
+
+	if (ioctl(v->fd, KVM_SET_REGS, &regs))
+		die("KVM_SET_REGS");
+	if (ioctl(v->fd, KVM_RUN, 0)) {
+		printf("err=%d\n", errno);
+		return -1;
+	}
+	if (v->run->exit_reason != KVM_EXIT_IO || v->run->io.port != 0x80) {
+		printf("exit=%u\n", v->run->exit_reason);
+		return -1;
+	}
+	if (ioctl(v->fd, KVM_GET_REGS, &regs))
+		die("KVM_GET_REGS");
+	*out = regs.rax;
+	return 0;
+}
+
+static void on_sigusr1(int sig)
+{
+	(void)sig;
+}
+
+static void *counter_main(void *arg)
+{
+	struct vcpu *v = &vcpus[1];
+	struct kvm_regs regs = {
+		.rip = CODE1_GPA, .rbx = (uintptr_t)arg, .rflags = 2,
+	};
+
+	if (ioctl(v->fd, KVM_SET_REGS, &regs))
+		die("KVM_SET_REGS");
+	while (counter_running) {
+		if (ioctl(v->fd, KVM_RUN, 0) && errno != EINTR)
+			break;
+		usleep(1000);
+	}
+	return NULL;
+}
+
+static void write_code(void)
+{
+	unsigned int a, b, c, d;
+	int amd;
+	uint8_t *p;
+
+	__cpuid(0, a, b, c, d);
+	amd = b == 0x68747541 || b == 0x6f677948;	/* "Auth", "Hygo" */
+	p = ram + CODE_GPA;
+	/*
+	 * Each snippet ends with "out 0x80, al", which exits to us at any
+	 * privilege level (IOPL is 3).
+	 * 0x00: hypercall
+	 */
+	memcpy(p, amd ? "\x0f\x01\xd9\xe6\x80" : "\x0f\x01\xc1\xe6\x80", 5);
+	/* 0x10: mov rax, [rbx] */
+	memcpy(p + 0x10, "\x48\x8b\x03\xe6\x80", 5);
+	/* 0x20: mov [rbx], rcx */
+	memcpy(p + 0x20, "\x48\x89\x0b\xe6\x80", 5);
+	/*
+	 * vCPU 1: 1: inc qword [rbx]; out 0x80, al; jmp 1b. It exits after
+	 * every increment and its thread sleeps a millisecond in between, so
+	 * a lab host under TCG never has a vCPU spinning in guest mode.
+	 */
+	memcpy(ram + CODE1_GPA, "\x48\xff\x03\xe6\x80\xeb\xf9", 7);
+}
+
+static void setup_vm(uint64_t mib)
+{
+	struct kvm_userspace_memory_region mr = { 0 };
+	uint64_t *pml4, *pdpt, *pd;
+	uint64_t i;
+
+	ram_size = mib << 20;
+	if (ram_size < RAM_MIN)
+		ram_size = RAM_MIN;
+	kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (kvm_fd < 0)
+		die("/dev/kvm");
+	vm_fd = ioctl(kvm_fd, KVM_CREATE_VM, 0);
+	if (vm_fd < 0)
+		die("KVM_CREATE_VM");
+	ram = mmap(NULL, ram_size, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (ram == MAP_FAILED)
+		die("mmap RAM");
+	mr.memory_size = ram_size;
+	mr.userspace_addr = (uintptr_t)ram;
+	if (ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION, &mr))
+		die("KVM_SET_USER_MEMORY_REGION");
+	/* a small read-only slot (ROM) at ROM_GPA */
+	mr.slot = 1;
+	mr.flags = KVM_MEM_READONLY;
+	mr.guest_phys_addr = ROM_GPA;
+	mr.memory_size = 0x10000;
+	mr.userspace_addr = (uintptr_t)mmap(NULL, mr.memory_size, PROT_READ,
+					    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION, &mr))
+		die("KVM_SET_USER_MEMORY_REGION (ROM)");
+
+	/* identity map of the first 4 GiB, 2 MiB pages, user-accessible */
+	pml4 = (uint64_t *)(ram + PML4_GPA);
+	pdpt = (uint64_t *)(ram + PDPT_GPA);
+	pd = (uint64_t *)(ram + PD_GPA);
+	pml4[0] = PDPT_GPA | 7;
+	for (i = 0; i < 4; i++)
+		pdpt[i] = (PD_GPA + i * 0x1000) | 7;
+	for (i = 0; i < 2048; i++)
+		pd[i] = (i << 21) | 0x87;
+	write_code();
+	setup_vcpu(&vcpus[0], 0);
+	setup_vcpu(&vcpus[1], 1);
+}
+
+static int in_ram(uint64_t gpa, uint64_t len)
+{
+	return gpa < ram_size && len <= ram_size - gpa;
+}
+
+static uint64_t fnv(const uint8_t *p, uint64_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	while (len--)
+		h = (h ^ *p++) * 0x100000001b3ULL;
+	return h;
+}
+
+static void command(char *line)
+{
+	uint64_t a[5] = { 0 }, out, i;
+	char cmd[32] = "";
+	int n;
+
+	char *tok, *save = NULL;
+
+	n = 0;
+	for (tok = strtok_r(line, " \t\n", &save); tok && n < 5;
+	     tok = strtok_r(NULL, " \t\n", &save), n++) {
+		if (!n)
+			snprintf(cmd, sizeof(cmd), "%s", tok);
+		else
+			a[n - 1] = strtoull(tok, NULL, 0);
+	}
+	if (n < 1)
+		return;
+	if (!strcmp(cmd, "hc") && n >= 5) {
+		if (!run_once(&vcpus[0], CODE_GPA, a[0], a[1], a[2], a[3], &out))
+			printf("rax=0x%" PRIx64 "\n", out);
+	} else if (!strcmp(cmd, "cpl") && n >= 2 && a[0] < 4) {
+		printf("cpl=%d\n", set_cpl(&vcpus[0], a[0]));
+	} else if (!strcmp(cmd, "gread") && n >= 2) {
+		if (!run_once(&vcpus[0], CODE_GPA + 0x10, 0, a[0], 0, 0, &out))
+			printf("val=0x%" PRIx64 "\n", out);
+	} else if (!strcmp(cmd, "gwrite") && n >= 3) {
+		if (!run_once(&vcpus[0], CODE_GPA + 0x20, 0, a[0], a[1], 0, &out))
+			printf("ok\n");
+	} else if (!strcmp(cmd, "peek") && n >= 3 && in_ram(a[0], a[1])) {
+		for (i = 0; i < a[1]; i++)
+			printf("%02x", ram[a[0] + i]);
+		printf("\n");
+	} else if (!strcmp(cmd, "poke") && n >= 3 && in_ram(a[0], 8)) {
+		memcpy(ram + a[0], &a[1], 8);
+		printf("ok\n");
+	} else if (!strcmp(cmd, "fill") && n >= 4 && in_ram(a[0], a[1])) {
+		for (i = 0; i < a[1]; i++)
+			ram[a[0] + i] = (uint8_t)((a[0] + i) * 131 + a[2] +
+						  ((a[0] + i) >> 12));
+		printf("ok\n");
+	} else if (!strcmp(cmd, "sum") && n >= 3 && in_ram(a[0], a[1])) {
+		printf("sum=0x%016" PRIx64 "\n", fnv(ram + a[0], a[1]));
+	} else if (!strcmp(cmd, "counter") && n >= 2 && in_ram(a[0], 8) &&
+		   !counter_running) {
+		counter_running = 1;
+		vcpus[1].run->immediate_exit = 0;
+		pthread_create(&counter_thread, NULL, counter_main,
+			       (void *)(uintptr_t)a[0]);
+		printf("ok\n");
+	} else if (!strcmp(cmd, "stopcounter") && counter_running) {
+		counter_running = 0;
+		vcpus[1].run->immediate_exit = 1;
+		pthread_kill(counter_thread, SIGUSR1);
+		pthread_join(counter_thread, NULL);
+		printf("ok\n");
+	} else if (!strcmp(cmd, "pid")) {
+		printf("pid=%d\n", getpid());
+	} else if (!strcmp(cmd, "quit")) {
+		exit(0);
+	} else {
+		printf("bad command\n");
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct sigaction sa = { .sa_handler = on_sigusr1 };
+	char line[256];
+
+	sigaction(SIGUSR1, &sa, NULL);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	setup_vm(argc > 1 ? strtoull(argv[1], NULL, 0) : 64);
+	printf("ready pid=%d ram=%" PRIu64 "\n", getpid(), ram_size >> 20);
+	while (fgets(line, sizeof(line), stdin))
+		command(line);
+	return 0;
+}
