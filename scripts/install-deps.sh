@@ -10,6 +10,7 @@ export DEBIAN_FRONTEND=noninteractive
 
 pkgs=(qemu-system-x86 busybox-static cpio kmod dkms openssl make gcc libc6-dev
       gcc-multilib xz-utils zstd python3 initramfs-tools linux-source-6.1
+      systemd udev
       linux-image-amd64 linux-headers-amd64)
 
 missing() {
@@ -21,7 +22,7 @@ missing() {
 }
 
 todo=$(missing "${pkgs[@]}")
-if [ -n "$todo" ] || [ -z "$(ls /var/lib/apt/lists/*_Packages 2>/dev/null)" ]; then
+if [ -n "$todo" ] || [ -z "$(ls /var/lib/apt/lists/ | grep _Packages)" ]; then
 	echo "# apt-get update"
 	apt-get update -qq || exit 1
 fi

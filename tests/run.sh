@@ -84,6 +84,11 @@ if has dkms; then
 	else
 		emit < <(nok "dkms add kvmmem/$version")
 	fi
+	if make -s install-system >/dev/null 2>&1; then
+		emit <<<"ok - make install-system: udev rule, kvmmem-guest.service, modprobe.d softdep"
+	else
+		emit <<<"not ok - make install-system"
+	fi
 	for k in "${kernels[@]}"; do
 		if out=$(dkms build "kvmmem/$version" -k "$k" 2>&1); then
 			emit < <(ok "dkms build -k $k")

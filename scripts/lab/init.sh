@@ -40,9 +40,18 @@ mount -t tracefs tracefs $r/sys/kernel/tracing 2>/dev/null
 	mount -t 9p -o trans=virtio,version=9p2000.L,rw,msize=512000 share $r/mnt
 hostname lab
 
-# kvmmem.init=systemd: boot the exported root's systemd as PID 1 instead
+# kvmmem.init=systemd: boot the exported root's systemd as PID 1 instead,
+# on a writable overlay of it without the build machine's container
+# markers (systemd would take the VM for a container otherwise).
 if [ "$(arg kvmmem.init)" = systemd ]; then
-	exec chroot $r /lib/systemd/systemd
+	o=/overlay
+	mkdir -p $o
+	mount -t tmpfs tmpfs $o
+	mkdir -p $o/upper $o/work $o/root
+	mount -t overlay overlay -o lowerdir=$r,upperdir=$o/upper,workdir=$o/work $o/root
+	rm -f $o/root/.dockerenv $o/root/run/.containerenv
+	[ "$(arg kvmmem.share)" = 1 ] && mount --move $r/mnt $o/root/mnt
+	exec chroot $o/root /lib/systemd/systemd
 fi
 
 HOME=/root TERM=${TERM:-linux} PATH=/usr/sbin:/usr/bin:/sbin:/bin \

@@ -20,7 +20,7 @@ cp "$here/init.sh" "$work/init"
 chmod 755 "$work/init"
 
 : > "$work/mods/order"
-for m in virtio_pci 9pnet_virtio 9p; do
+for m in virtio_pci 9pnet_virtio 9p overlay; do
 	modprobe -S "$kver" --show-depends "$m"
 done | awk '$1 == "insmod" && !seen[$2]++ { print $2 }' |
 while read -r ko; do

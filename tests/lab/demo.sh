@@ -5,8 +5,8 @@
 # VM under KVM. The host grants the introspector a read-only token and drops
 # it into the introspector's shared directory. From inside the introspector,
 # through /dev/kvmmem, we read the target kernel's version banner and watch
-# the target's jiffies counter change, both found at the physical addresses
-# that the target kernel's System.map gives (the target boots with nokaslr).
+# the target's jiffies counter change, both found at their physical
+# addresses (the target boots with nokaslr; see phys() below).
 . "$(dirname "$0")/lib.sh"
 
 say() { printf '\n== %s\n' "$*"; }
@@ -18,17 +18,17 @@ modprobe kvmmem_host || die "kvmmem_host does not load"
 dmesg | grep -m1 'hook armed'
 
 say "starting the target: Linux $KVER, 256 MiB, under KVM"
-qemu-system-x86_64 -enable-kvm -cpu qemu64 -smp 1 -m 256 -nodefaults -nographic \
+qemu-system-x86_64 -enable-kvm -cpu qemu64,-svm,-vmx -smp 1 -m 256 -nodefaults -nographic \
 	-no-reboot -kernel "/boot/vmlinuz-$KVER" \
 	-initrd "$TOP/build/lab/$KVER/initramfs.cpio" \
 	-append "console=ttyS0 nokaslr loglevel=4 kvmmem.run=$TOP/tests/lab/idle.sh" \
 	-virtfs "local,path=/,mount_tag=rootfs,security_model=none,readonly=on,multidevs=remap" \
 	-serial "file:$LAB/target-console.log" >/dev/null 2>&1 &
 TARGET=$!
+wait_for 240 grep -q 'kvmmem-target: up' "$LAB/target-console.log" || die "the target did not boot"
+grep -a 'kvmmem-target: up' "$LAB/target-console.log"
 say "starting the introspector: Linux $KVER, 512 MiB, under KVM"
 intro_start || die "the introspector did not boot"
-wait_for 180 grep -q 'kvmmem-target: up' "$LAB/target-console.log" || die "the target did not boot"
-grep -a 'kvmmem-target: up' "$LAB/target-console.log"
 intro_run "modprobe kvmmem_guest && ls -l /dev/kvmmem"
 cp "$BIN/probe" "$INTRO_SHARE/"
 
@@ -38,10 +38,13 @@ say "host: kvmmem-host grant --target $TARGET --introspector $(intro_pid) (read-
 "$BIN/kvmmem-host" list
 echo "(the token went to the introspector's /mnt/token, mode $(stat -c %a "$INTRO_SHARE/token"))"
 
-phys() {	# physical address of a kernel symbol, kernel at its default place
-	local v
-	v=$(awk -v s="$1" '$3 == s { print $1 }' "/boot/System.map-$KVER")
-	printf '0x%x' $((0x$v - 0xffffffff80000000))
+# Physical address of a symbol of the target's kernel: the target runs the
+# same kernel build as this lab host, loaded at its default physical address
+# (CONFIG_PHYSICAL_START, 16 MiB) because of nokaslr, so the symbol's offset
+# from _text in our own /proc/kallsyms is its offset there too.
+ksym() { awk -v s="$1" '$3 == s { print $1; exit }' /proc/kallsyms; }
+phys() {
+	printf '0x%x' $((0x$(ksym "$1") - 0x$(ksym _text) + 0x1000000))
 }
 banner=$(phys linux_banner)
 jiffies=$(phys jiffies_64)
@@ -49,7 +52,7 @@ page() { printf '0x%x' $(($1 & ~0xfff)); }
 off() { printf '%d' $(($1 & 0xfff)); }
 
 say "introspector: reading the target's linux_banner at gpa $banner"
-hex=$(intro_run "/mnt/probe read /mnt/token $(page "$banner") $(off "$banner") 160" | head -1)
+hex=$(intro_run "/mnt/probe read /mnt/token $(page "$banner") $(off "$banner") 240" | head -1)
 text=$(python3 -c 'import sys; b = bytes.fromhex(sys.argv[1]); print(b.split(b"\0")[0].decode(errors="replace").strip())' "$hex")
 echo "  $text"
 case $text in "Linux version $KVER"*) ;; *) die "that is not the target's banner" ;; esac

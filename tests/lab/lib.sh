@@ -87,7 +87,7 @@ tvm_stop() {
 INTRO_SHARE=$LAB/share
 # intro_qemu MEM REBOOTFLAG CMDLINE LOGSUFFIX: replaces the calling (sub)shell
 intro_qemu() {
-	exec qemu-system-x86_64 -enable-kvm -cpu qemu64 -smp 1 -m "$1" \
+	exec qemu-system-x86_64 -enable-kvm -cpu qemu64,-svm,-vmx -smp 1 -m "$1" \
 		-nodefaults -nographic $2 \
 		-kernel "/boot/vmlinuz-$KVER" -initrd "$TOP/build/lab/$KVER/initramfs.cpio" \
 		-append "console=ttyS0 panic=-1 loglevel=5 rcupdate.rcu_cpu_stall_timeout=300 watchdog_thresh=60 kvmmem.share=1 $3" \
@@ -103,7 +103,7 @@ intro_qemu() {
 intro_boot_systemd() {
 	rm -rf "$INTRO_SHARE"
 	mkdir -p "$INTRO_SHARE"
-	timeout 300 bash -c "$(declare -f intro_qemu); LAB=$LAB TOP=$TOP KVER=$KVER INTRO_SHARE=$INTRO_SHARE intro_qemu 512 -no-reboot 'kvmmem.init=systemd systemd.run=$TOP/tests/lab/boot-check.sh systemd.run_success_action=poweroff' -systemd"
+	timeout 300 bash -c "$(declare -f intro_qemu); LAB=$LAB TOP=$TOP KVER=$KVER INTRO_SHARE=$INTRO_SHARE intro_qemu 512 -no-reboot 'kvmmem.init=systemd systemd.unit=kernel-command-line.target systemd.run=$TOP/tests/lab/boot-check.sh systemd.run_success_action=poweroff' -systemd"
 }
 intro_start() {
 	rm -rf "$INTRO_SHARE"
