@@ -6,6 +6,7 @@
 #   kvmmem.out=DEV      where CMD's output goes (default /dev/console)
 #   kvmmem.share=1      also mount the 9p share "share" on /mnt (read-write)
 #   kvmmem.init=systemd exec the root's systemd instead of running CMD
+#   kvmmem.proj=DIR     the project's directory, kept visible over the tmpfs
 /bin/busybox --install -s /bin
 export PATH=/bin
 
@@ -26,6 +27,13 @@ if ! mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=512000,cache=loose ro
 	echo "lab-init: cannot mount the 9p root" > "$out"
 	poweroff -f
 fi
+# The project may live under a directory that gets a tmpfs below (a CI
+# clone in /tmp): keep a bind of it and put it back on top afterwards.
+proj=$(arg kvmmem.proj)
+if [ -n "$proj" ]; then
+	mkdir -p /proj
+	mount --bind "$r$proj" /proj
+fi
 mount -t proc proc $r/proc
 mount -t sysfs sysfs $r/sys
 mount -t devtmpfs devtmpfs $r/dev
@@ -38,6 +46,10 @@ mount -t debugfs debugfs $r/sys/kernel/debug
 mount -t tracefs tracefs $r/sys/kernel/tracing 2>/dev/null
 [ "$(arg kvmmem.share)" = 1 ] &&
 	mount -t 9p -o trans=virtio,version=9p2000.L,rw,msize=512000 share $r/mnt
+if [ -n "$proj" ]; then
+	mkdir -p "$r$proj" 2>/dev/null
+	mount --bind /proj "$r$proj"
+fi
 hostname lab
 
 # kvmmem.init=systemd: boot the exported root's systemd as PID 1 instead,

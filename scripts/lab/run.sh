@@ -44,7 +44,7 @@ fi
 # Nested TCG is slow: relax the stall detectors so that slowness alone is
 # not reported as a bug. Real bugs still print Oops/BUG/WARNING.
 cmdline="console=ttyS0 panic=-1 loglevel=5 rcupdate.rcu_cpu_stall_timeout=300"
-cmdline+=" watchdog_thresh=60 nmi_watchdog=0 tsc=unstable"
+cmdline+=" watchdog_thresh=60 nmi_watchdog=0 tsc=unstable kvmmem.proj=$top"
 
 qemu=(qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 2 -m "$mem"
       -nodefaults -nographic -no-reboot -kernel "$kernel" -initrd "$initrd"

@@ -21,7 +21,7 @@ say "starting the target: Linux $KVER, 256 MiB, under KVM"
 qemu-system-x86_64 -enable-kvm -cpu qemu64,-svm,-vmx -smp 1 -m 256 -nodefaults -nographic \
 	-no-reboot -kernel "/boot/vmlinuz-$KVER" \
 	-initrd "$TOP/build/lab/$KVER/initramfs.cpio" \
-	-append "console=ttyS0 nokaslr loglevel=4 kvmmem.run=$TOP/tests/lab/idle.sh" \
+	-append "console=ttyS0 nokaslr loglevel=4 kvmmem.proj=$TOP kvmmem.run=$TOP/tests/lab/idle.sh" \
 	-virtfs "local,path=/,mount_tag=rootfs,security_model=none,readonly=on,multidevs=remap" \
 	-serial "file:$LAB/target-console.log" >/dev/null 2>&1 &
 TARGET=$!

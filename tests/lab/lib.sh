@@ -90,7 +90,7 @@ intro_qemu() {
 	exec qemu-system-x86_64 -enable-kvm -cpu qemu64,-svm,-vmx -smp 1 -m "$1" \
 		-nodefaults -nographic $2 \
 		-kernel "/boot/vmlinuz-$KVER" -initrd "$TOP/build/lab/$KVER/initramfs.cpio" \
-		-append "console=ttyS0 panic=-1 loglevel=5 rcupdate.rcu_cpu_stall_timeout=300 watchdog_thresh=60 kvmmem.share=1 $3" \
+		-append "console=ttyS0 panic=-1 loglevel=5 rcupdate.rcu_cpu_stall_timeout=300 watchdog_thresh=60 kvmmem.share=1 kvmmem.proj=$TOP $3" \
 		-virtfs "local,path=/,mount_tag=rootfs,security_model=none,readonly=on,multidevs=remap" \
 		-virtfs "local,path=$INTRO_SHARE,mount_tag=share,security_model=none,multidevs=remap" \
 		-serial "file:$LAB/intro-console$4.log" \
