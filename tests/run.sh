@@ -47,6 +47,7 @@ echo "TAP version 13"
 [ -n "$k612" ] && kernels+=("$k612") || emit <<<"ok - Debian 12 6.12 kernel # SKIP no linux-image-6.12.*+deb12 could be installed"
 
 make -s -C tests >/dev/null || emit <<<"not ok - build test programs"
+make -s tools >/dev/null || emit <<<"not ok - build the tools"
 
 if has unit; then
 	echo "# --- unit: the original ABI, against literal numbers"
