@@ -228,6 +228,8 @@ static const struct file_operations overlay_fops = {
  * target's mmap_lock held for read, which also keeps khugepaged from
  * collapsing it again before we pin.
  */
+#define SPLIT_TRIES	8
+
 static long split_target(struct vm_area_struct *vma, unsigned long hva)
 {
 	unsigned long src = 0, dst = 0;
@@ -236,22 +238,30 @@ static long split_target(struct vm_area_struct *vma, unsigned long hva)
 		.start = hva, .end = hva + PAGE_SIZE,
 	};
 	struct page *page;
+	int tries;
 	bool huge;
 	long n;
 
-	/* fault the page in (and break COW) as the pin will, then look */
-	n = kvmmem_gup_remote(vma->vm_mm, hva, FOLL_WRITE, &page, false);
-	if (n != 1)
-		return n == -ENOMEM ? -ENOMEM : -ENXIO;
-	huge = PageTransCompound(page) && !PageHead(page);
-	put_page(page);
-	if (!huge)
-		return 0;
-	if (migrate_vma_setup(&mig))
-		return -EBUSY;
-	migrate_vma_finalize(&mig);
-	kvmmem_stat_inc(KVMMEM_STAT_SPLITS);
-	return 0;
+	/*
+	 * The split fails while anyone else holds a transient reference,
+	 * e.g. the target's own vCPU refaulting the page: try a few times.
+	 */
+	for (tries = 0; tries < SPLIT_TRIES; tries++) {
+		/* fault the page in (and break COW) as the pin will, then look */
+		n = kvmmem_gup_remote(vma->vm_mm, hva, FOLL_WRITE, &page, false);
+		if (n != 1)
+			return n == -ENOMEM ? -ENOMEM : -ENXIO;
+		huge = PageTransCompound(page) && !PageHead(page);
+		put_page(page);
+		if (!huge)
+			return 0;
+		if (migrate_vma_setup(&mig))
+			return -EBUSY;
+		migrate_vma_finalize(&mig);
+		kvmmem_stat_inc(KVMMEM_STAT_SPLITS);
+		cond_resched();
+	}
+	return -EBUSY;
 }
 
 /* Resolve and pin the target page. No lock of the introspector is held. */
