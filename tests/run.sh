@@ -85,7 +85,11 @@ if has dkms; then
 	else
 		emit < <(nok "dkms add kvmmem/$version")
 	fi
-	if make -s install-system >/dev/null 2>&1; then
+	if make -s install-system >/dev/null 2>&1 &&
+	   [ -f /lib/udev/rules.d/60-kvmmem.rules ] &&
+	   [ -f /etc/modprobe.d/kvmmem-host.conf ] &&
+	   [ "$(readlink /etc/systemd/system/sysinit.target.wants/kvmmem-guest.service)" = \
+	     /lib/systemd/system/kvmmem-guest.service ]; then
 		emit <<<"ok - make install-system: udev rule, kvmmem-guest.service, modprobe.d softdep"
 	else
 		emit <<<"not ok - make install-system"
