@@ -49,6 +49,20 @@
  *    physical page, 4K, write-back. A read-only grant maps the file
  *    read-only and without VM_MAYWRITE, so the host view is read-only too.
  *
+ * Coherence with the target: the pin keeps the page alive, but the target's
+ * VMM may still drop or replace what backs its hva (a balloon's
+ * MADV_DONTNEED, munmap, mremap). Each mapping registers an
+ * mmu_interval_notifier on the target's mm over its one page. The callback
+ * never sleeps and never touches the introspector: it only queues the
+ * mapping's sync work. That work waits for the invalidation to end
+ * (mmu_interval_read_begin), pins whatever backs the hva now and, if that is
+ * another page, zaps our PTE (KVM drops its SPTE), swaps the page and unpins
+ * the old one. Most invalidations (mprotect, a failed THP collapse, a split)
+ * leave the same page there, and the work then does nothing. In between,
+ * the introspector reads the old page, which stays pinned, so it is stale
+ * for a moment but never freed memory. If the target has no memory there
+ * any more, the mapping is revoked.
+ *
  * Unmap restores the hva's old backing with another MAP_FIXED mapping, which
  * unmaps the overlay (KVM zaps the SPTE again), then unpins the page, marking
  * it dirty if the grant was writable: a special PTE never passes its dirty
@@ -85,9 +99,14 @@ struct kvmmem_map {
 	struct mutex lock;		/* page vs. the fault handler */
 	struct page *page;		/* pinned target page, NULL once revoked */
 	struct page *home;		/* backs the overlay once revoked */
+	struct mmu_interval_notifier tnotif;	/* on the target's hva */
+	unsigned long thva;
+	bool tnotif_live;
+	struct work_struct sync_work;
 	struct file *restore_file;
 	pgoff_t restore_pgoff;
 	unsigned long restore_prot;
+	vm_flags_t restore_flags;
 	bool restore_shared;
 	bool writable;
 	struct work_struct free_work;
@@ -97,6 +116,7 @@ static DEFINE_HASHTABLE(map_table, 10);
 static struct workqueue_struct *release_wq;
 static unsigned long nr_maps;		/* in map_table; kvmmem_lock */
 static const struct vm_operations_struct overlay_vm_ops;
+static void map_sync_work(struct work_struct *work);
 
 static u32 map_hash(struct mm_struct *mm, u64 igfn)
 {
@@ -117,6 +137,8 @@ static void map_free_work(struct work_struct *work)
 {
 	struct kvmmem_map *m = container_of(work, struct kvmmem_map, free_work);
 
+	if (m->tnotif_live)
+		mmu_interval_notifier_remove(&m->tnotif);
 	if (m->page) {
 		unpin_user_pages_dirty_lock(&m->page, 1, m->writable);
 		kvmmem_stat_dec(KVMMEM_STAT_PINNED);
@@ -141,6 +163,16 @@ static void map_put(struct kvmmem_map *m)
 	kref_put(&m->ref, map_release);
 }
 
+/* kvmmem_lock held: take @m off its grant's list. */
+static void map_leave_grant(struct kvmmem_map *m)
+{
+	if (m->grant) {
+		list_del(&m->gnode);
+		m->grant->mapped--;
+		m->grant = NULL;
+	}
+}
+
 /* kvmmem_lock held: take @m out of the table and off its grant. */
 static void map_unlink(struct kvmmem_map *m)
 {
@@ -148,11 +180,7 @@ static void map_unlink(struct kvmmem_map *m)
 	hash_del(&m->hnode);
 	nr_maps--;
 	kvmmem_stat_dec(KVMMEM_STAT_LIVE);
-	if (m->grant) {
-		list_del(&m->gnode);
-		m->grant->mapped--;
-		m->grant = NULL;
-	}
+	map_leave_grant(m);
 }
 
 static vm_fault_t overlay_fault(struct vm_fault *vmf)
@@ -251,7 +279,7 @@ static long split_target(struct vm_area_struct *vma, unsigned long hva)
 		n = kvmmem_gup_remote(vma->vm_mm, hva, FOLL_WRITE, &page, false);
 		if (n != 1)
 			return n == -ENOMEM ? -ENOMEM : -ENXIO;
-		huge = PageTransCompound(page) && !PageHead(page);
+		huge = PageTransCompound(page);
 		put_page(page);
 		if (!huge)
 			return 0;
@@ -264,13 +292,41 @@ static long split_target(struct vm_area_struct *vma, unsigned long hva)
 	return -EBUSY;
 }
 
+/* Pin what backs @hva in @mm now; @mm is a target's (mm_users held). */
+static long pin_hva(struct mm_struct *mm, unsigned long hva, struct page **pagep)
+{
+	struct vm_area_struct *vma;
+	long ret = 0, n;
+
+	mmap_read_lock(mm);
+	vma = vma_lookup(mm, hva);
+	if (!vma || vma->vm_flags & (VM_IO | VM_PFNMAP))
+		ret = vma && vma->vm_ops == &overlay_vm_ops ? -ELOOP : -ENXIO;
+	if (!ret)
+		ret = split_target(vma, hva);
+	if (!ret) {
+		n = kvmmem_gup_remote(mm, hva, FOLL_WRITE | FOLL_LONGTERM,
+				      pagep, true);
+		if (n != 1) {
+			ret = n == -ENOMEM ? -ENOMEM : -ENXIO;
+		} else if (PageTail(*pagep)) {
+			unpin_user_page(*pagep);
+			ret = -EBUSY;
+		}
+	}
+	mmap_read_unlock(mm);
+	if (!ret)
+		kvmmem_stat_inc(KVMMEM_STAT_PINNED);
+	return ret;
+}
+
+static const struct mmu_interval_notifier_ops target_notifier_ops;
+
 /* Resolve and pin the target page. No lock of the introspector is held. */
 static long pin_target(struct kvmmem_map *m, struct kvm *target)
 {
 	struct kvm_memory_slot *slot;
-	struct vm_area_struct *vma;
-	unsigned long hva = 0;
-	long ret = 0, n;
+	long ret = 0;
 	int idx;
 
 	idx = srcu_read_lock(&target->srcu);
@@ -280,35 +336,23 @@ static long pin_target(struct kvmmem_map *m, struct kvm *target)
 	else if (m->writable && slot->flags & KVM_MEM_LOG_DIRTY_PAGES)
 		ret = -EBUSY;
 	else
-		hva = gfn_to_hva_memslot(slot, m->tgfn);
+		m->thva = gfn_to_hva_memslot(slot, m->tgfn);
 	srcu_read_unlock(&target->srcu, idx);
 	if (ret)
 		return ret;
 
 	if (!mmget_not_zero(target->mm))
 		return -ENXIO;
-	mmap_read_lock(target->mm);
-	vma = vma_lookup(target->mm, hva);
-	if (!vma || vma->vm_flags & (VM_IO | VM_PFNMAP))
-		ret = vma && vma->vm_ops == &overlay_vm_ops ? -ELOOP : -ENXIO;
-	if (!ret)
-		ret = split_target(vma, hva);
+	/* watch first: a change after the pin then always gets a resync */
+	ret = mmu_interval_notifier_insert(&m->tnotif, target->mm, m->thva,
+					   PAGE_SIZE, &target_notifier_ops);
 	if (!ret) {
-		n = kvmmem_gup_remote(target->mm, hva,
-				      FOLL_WRITE | FOLL_LONGTERM, &m->page, true);
-		if (n != 1) {
+		m->tnotif_live = true;
+		ret = pin_hva(target->mm, m->thva, &m->page);
+		if (ret)
 			m->page = NULL;
-			ret = n == -ENOMEM ? -ENOMEM : -ENXIO;
-		} else if (PageTail(m->page)) {
-			unpin_user_page(m->page);
-			m->page = NULL;
-			ret = -EBUSY;
-		}
 	}
-	mmap_read_unlock(target->mm);
 	mmput(target->mm);
-	if (!ret)
-		kvmmem_stat_inc(KVMMEM_STAT_PINNED);
 	return ret;
 }
 
@@ -318,6 +362,13 @@ static void unpin_target(struct kvmmem_map *m)
 	m->page = NULL;
 	kvmmem_stat_dec(KVMMEM_STAT_PINNED);
 }
+
+/*
+ * What a VMM's madvise() set on its RAM (QEMU: MADV_HUGEPAGE, MADV_DONTFORK,
+ * MADV_DONTDUMP) and a restored page must keep. VM_MERGEABLE is not among
+ * them: KSM keeps state of its own, so a restored page is not merged.
+ */
+#define KEPT_FLAGS	(VM_HUGEPAGE | VM_NOHUGEPAGE | VM_DONTCOPY | VM_DONTDUMP)
 
 /* Check the introspector's side and remember what backs its hva. */
 static long prepare_intro(struct kvmmem_map *m, struct kvm_vcpu *vcpu)
@@ -343,6 +394,7 @@ static long prepare_intro(struct kvmmem_map *m, struct kvm_vcpu *vcpu)
 		ret = -EOPNOTSUPP;
 	if (!ret) {
 		m->restore_shared = vma->vm_flags & VM_SHARED;
+		m->restore_flags = vma->vm_flags & KEPT_FLAGS;
 		m->restore_prot = (vma->vm_flags & VM_READ ? PROT_READ : 0) |
 				  (vma->vm_flags & VM_WRITE ? PROT_WRITE : 0) |
 				  (vma->vm_flags & VM_EXEC ? PROT_EXEC : 0);
@@ -371,6 +423,15 @@ static long restore_intro(struct kvmmem_map *m)
 		pr_warn_ratelimited("%s: cannot restore RAM at hva %#lx: %ld\n",
 				    m->intro->stats_id, m->ihva, (long)addr);
 		return addr;
+	}
+	if (m->restore_flags) {
+		struct vm_area_struct *vma;
+
+		mmap_write_lock(m->mm);
+		vma = vma_lookup(m->mm, m->ihva);
+		if (vma && vma->vm_file == m->restore_file)
+			kvmmem_vma_set_flags(vma, m->restore_flags, 0);
+		mmap_write_unlock(m->mm);
 	}
 	return 0;
 }
@@ -448,6 +509,7 @@ long kvmmem_remap_map(struct kvm_vcpu *vcpu, struct kvmmem_grant *g,
 	kref_init(&m->ref);
 	mutex_init(&m->lock);
 	INIT_WORK(&m->free_work, map_free_work);
+	INIT_WORK(&m->sync_work, map_sync_work);
 	m->intro = vcpu->kvm;
 	m->mm = current->mm;
 	mmgrab(m->mm);
@@ -492,7 +554,7 @@ out_module:
  *
  * Called with kvmmem_lock held.
  *
- * Return: 0, -EINVAL or -ENOENT.
+ * Return: 0, -EINVAL or -ENOENT (or -EIO, injected by a test).
  */
 long kvmmem_remap_unmap(struct kvm_vcpu *vcpu, u64 intro_gpa)
 {
@@ -501,6 +563,8 @@ long kvmmem_remap_unmap(struct kvm_vcpu *vcpu, u64 intro_gpa)
 	lockdep_assert_held(&kvmmem_lock);
 	if (!PAGE_ALIGNED(intro_gpa))
 		return -EINVAL;
+	if (kvmmem_inject_unmap_failure())
+		return -EIO;
 	m = map_lookup(current->mm, intro_gpa >> PAGE_SHIFT);
 	if (!m || m->intro != vcpu->kvm)
 		return -ENOENT;
@@ -556,6 +620,75 @@ static void revoke_map(struct kvmmem_map *m)
 	kvmmem_stat_inc(KVMMEM_STAT_REVOKED);
 }
 
+static bool target_invalidate(struct mmu_interval_notifier *sub,
+			      const struct mmu_notifier_range *range,
+			      unsigned long cur_seq)
+{
+	struct kvmmem_map *m = container_of(sub, struct kvmmem_map, tnotif);
+
+	mmu_interval_set_seq(sub, cur_seq);
+	/* the target is exiting: the reaper ends the grant */
+	if (range->event == MMU_NOTIFY_RELEASE)
+		return true;
+	if (kref_get_unless_zero(&m->ref) &&
+	    !queue_work(release_wq, &m->sync_work))
+		map_put(m);
+	return true;
+}
+
+static const struct mmu_interval_notifier_ops target_notifier_ops = {
+	.invalidate = target_invalidate,
+};
+
+/*
+ * Follow the target: pin what backs its hva now and, if that changed, point
+ * the overlay at it. See the DOC block. Runs in release_wq, holding a
+ * reference that the notifier took.
+ */
+static void map_sync_work(struct work_struct *work)
+{
+	struct kvmmem_map *m = container_of(work, struct kvmmem_map, sync_work);
+	struct mm_struct *tmm = m->tnotif.mm;
+	struct vm_area_struct *vma;
+	struct page *page, *old;
+	long ret;
+
+	mutex_lock(&kvmmem_lock);
+	/* unmapped, revoked, or the target is going */
+	if (hlist_unhashed(&m->hnode) || !m->page || !mmget_not_zero(tmm))
+		goto out_unlock;
+	mmu_interval_read_begin(&m->tnotif);
+	ret = pin_hva(tmm, m->thva, &page);
+	mmput(tmm);
+	if (ret) {
+		pr_info_ratelimited("%s: target page at hva %#lx is gone (%ld): mapping revoked\n",
+				    m->intro->stats_id, m->thva, ret);
+		map_leave_grant(m);
+		revoke_map(m);
+		goto out_unlock;
+	}
+	old = page;
+	if (page != m->page && mmget_not_zero(m->mm)) {
+		mmap_read_lock(m->mm);
+		vma = vma_lookup(m->mm, m->ihva);
+		mutex_lock(&m->lock);
+		if (vma && vma->vm_ops == &overlay_vm_ops &&
+		    vma->vm_private_data == m)
+			zap_vma_ptes(vma, m->ihva, PAGE_SIZE);
+		old = m->page;
+		m->page = page;
+		mutex_unlock(&m->lock);
+		mmap_read_unlock(m->mm);
+		mmput(m->mm);
+		kvmmem_stat_inc(KVMMEM_STAT_RESYNCS);
+	}
+	unpin_user_pages_dirty_lock(&old, 1, m->writable && old != page);
+	kvmmem_stat_dec(KVMMEM_STAT_PINNED);
+out_unlock:
+	mutex_unlock(&kvmmem_lock);
+	map_put(m);
+}
+
 /**
  * kvmmem_remap_revoke_grant() - revoke every mapping made under a grant
  * @g: the grant, being killed
@@ -569,9 +702,7 @@ void kvmmem_remap_revoke_grant(struct kvmmem_grant *g)
 
 	lockdep_assert_held(&kvmmem_lock);
 	list_for_each_entry_safe(m, tmp, &g->maps, gnode) {
-		list_del(&m->gnode);
-		m->grant = NULL;
-		g->mapped--;
+		map_leave_grant(m);
 		revoke_map(m);
 	}
 }

@@ -22,11 +22,30 @@ static const char * const stat_names[KVMMEM_STAT_NR] = {
 	[KVMMEM_STAT_REVOKED]		= "revoked",
 	[KVMMEM_STAT_RESETS]		= "resets",
 	[KVMMEM_STAT_SPLITS]		= "thp_splits",
+	[KVMMEM_STAT_RESYNCS]		= "resyncs",
 	[KVMMEM_STAT_GRANTS]		= "grants",
 	[KVMMEM_STAT_GRANTS_ENDED]	= "grants_ended",
 };
 
 static struct dentry *stats_dir;
+
+/*
+ * Fault injection for tests (debugfs kvmmem/fail_unmaps, root only): the
+ * next N unmaps fail with -EIO before touching anything, as an unmap that
+ * the host cannot do would. The guest's handling of that (quarantine) can
+ * be tested no other way.
+ */
+static atomic_t fail_unmaps = ATOMIC_INIT(0);
+
+/**
+ * kvmmem_inject_unmap_failure() - should this unmap fail (fault injection)?
+ *
+ * Return: true if a failure was requested through debugfs; uses it up.
+ */
+bool kvmmem_inject_unmap_failure(void)
+{
+	return atomic_add_unless(&fail_unmaps, -1, 0);
+}
 
 static int stats_show(struct seq_file *m, void *v)
 {
@@ -48,6 +67,7 @@ int kvmmem_stats_init(void)
 {
 	stats_dir = debugfs_create_dir("kvmmem", NULL);
 	debugfs_create_file("stats", 0400, stats_dir, NULL, &stats_fops);
+	debugfs_create_atomic_t("fail_unmaps", 0600, stats_dir, &fail_unmaps);
 	return 0;
 }
 

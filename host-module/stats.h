@@ -16,6 +16,7 @@ enum kvmmem_stat {
 	KVMMEM_STAT_REVOKED,		/* mappings revoked */
 	KVMMEM_STAT_RESETS,		/* introspector resets that revoked */
 	KVMMEM_STAT_SPLITS,		/* target huge pages split to map */
+	KVMMEM_STAT_RESYNCS,		/* target page replaced under a mapping */
 	KVMMEM_STAT_GRANTS,		/* grants made */
 	KVMMEM_STAT_GRANTS_ENDED,	/* grants ended */
 	KVMMEM_STAT_NR
@@ -38,6 +39,7 @@ static inline long long kvmmem_stat_read(enum kvmmem_stat s)
 	return atomic64_read(&kvmmem_stats[s]);
 }
 
+bool kvmmem_inject_unmap_failure(void);
 int kvmmem_stats_init(void);
 void kvmmem_stats_uninit(void);
 

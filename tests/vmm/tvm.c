@@ -16,6 +16,9 @@
  *   poke GPA VAL           VMM writes u64 at GPA; prints "ok"
  *   fill GPA LEN SEED      VMM fills RAM with a pattern; prints "ok"
  *   sum GPA LEN            prints "sum=0x..." (FNV-1a over the VMM's view)
+ *   discard GPA            MADV_DONTNEED the page: the VMM drops it, as a
+ *                          balloon does; prints "ok"
+ *   dirtylog 0|1           turn KVM dirty logging of the RAM slot off/on
  *   counter GPA            start vCPU 1 incrementing u64 at GPA
  *   stopcounter            stop it; prints "ok"
  *   pid                    prints "pid=N"
@@ -312,6 +315,22 @@ static void command(char *line)
 		printf("ok\n");
 	} else if (!strcmp(cmd, "sum") && n >= 3 && in_ram(a[0], a[1])) {
 		printf("sum=0x%016" PRIx64 "\n", fnv(ram + a[0], a[1]));
+	} else if (!strcmp(cmd, "discard") && n >= 2 && in_ram(a[0], 8)) {
+		if (madvise(ram + (a[0] & ~0xfffULL), 0x1000, MADV_DONTNEED))
+			printf("madvise: %s\n", strerror(errno));
+		else
+			printf("ok\n");
+	} else if (!strcmp(cmd, "dirtylog") && n >= 2) {
+		struct kvm_userspace_memory_region mr = {
+			.flags = a[0] ? KVM_MEM_LOG_DIRTY_PAGES : 0,
+			.memory_size = ram_size,
+			.userspace_addr = (uintptr_t)ram,
+		};
+
+		if (ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION, &mr))
+			printf("dirtylog: %s\n", strerror(errno));
+		else
+			printf("ok\n");
 	} else if (!strcmp(cmd, "counter") && n >= 2 && in_ram(a[0], 8) &&
 		   !counter_running) {
 		counter_running = 1;
