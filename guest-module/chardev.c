@@ -13,6 +13,7 @@
 #include <linux/mman.h>
 #include <linux/module.h>
 #include <linux/reboot.h>
+#include <linux/sched/signal.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -134,6 +135,24 @@ static void uninstall_page(struct kvmmem_ctx *ctx, unsigned long gva)
 				    gva, (long)addr);
 }
 
+/* The host has unmapped @kp: give the caller's range back and free it. */
+static void finish_page(struct kvmmem_ctx *ctx, struct kvmmem_page *kp)
+{
+	uninstall_page(ctx, kp->gva);
+	put_page(kp->page);
+	kfree(kp);
+}
+
+/* The host may still back @kp by the target: never free its page. */
+static void quarantine(struct kvmmem_ctx *ctx, struct kvmmem_page *kp, int err)
+{
+	uninstall_page(ctx, kp->gva);
+	atomic_long_inc(&quarantined);
+	pr_warn_ratelimited("host unmap of %pa failed (%d): page quarantined\n",
+			    &(phys_addr_t){ page_to_phys(kp->page) }, err);
+	kfree(kp);
+}
+
 /*
  * Ask the host to unmap @kp and release it. On failure the page stays
  * backed by the target, so it is kept forever instead of being freed.
@@ -143,16 +162,46 @@ static int release_page(struct kvmmem_ctx *ctx, struct kvmmem_page *kp)
 	int ret;
 
 	ret = kvmmem_hc_unmap(page_to_phys(kp->page));
-	uninstall_page(ctx, kp->gva);
-	if (ret) {
-		atomic_long_inc(&quarantined);
-		pr_warn_ratelimited("host unmap of %pa failed (%d): page quarantined\n",
-				    &(phys_addr_t){ page_to_phys(kp->page) }, ret);
-	} else {
-		put_page(kp->page);
+	if (!ret) {
+		finish_page(ctx, kp);
+		return 0;
 	}
-	kfree(kp);
+	quarantine(ctx, kp, ret);
 	return ret;
+}
+
+/* A new record for @gva with a zeroed page of our own, or NULL. */
+static struct kvmmem_page *new_page(unsigned long gva)
+{
+	struct kvmmem_page *kp;
+
+	kp = kzalloc(sizeof(*kp), GFP_KERNEL);
+	if (!kp)
+		return NULL;
+	kp->gva = gva;
+	kp->page = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	if (!kp->page) {
+		kfree(kp);
+		return NULL;
+	}
+	return kp;
+}
+
+/* Drop a record the host never mapped. */
+static void free_new_page(struct kvmmem_page *kp)
+{
+	__free_page(kp->page);
+	kfree(kp);
+}
+
+/* The checks of a map request that need no lock. */
+static int check_map_args(u64 gpa, u64 gva)
+{
+	if (!PAGE_ALIGNED(gva) || !PAGE_ALIGNED(gpa) || gva != (unsigned long)gva)
+		return -EINVAL;
+	if (!gva || !access_ok((void __user *)(unsigned long)gva, PAGE_SIZE))
+		return -EFAULT;
+	return 0;
 }
 
 static long ctx_map(struct kvmmem_ctx *ctx, const struct kvmi_mem_map *req)
@@ -161,20 +210,12 @@ static long ctx_map(struct kvmmem_ctx *ctx, const struct kvmi_mem_map *req)
 	struct kvmmem_page *kp;
 	int ret;
 
-	if (!PAGE_ALIGNED(gva) || !PAGE_ALIGNED(req->gpa))
-		return -EINVAL;
-	if (!gva || !access_ok((void __user *)gva, PAGE_SIZE))
-		return -EFAULT;
-
-	kp = kzalloc(sizeof(*kp), GFP_KERNEL);
+	ret = check_map_args(req->gpa, req->gva);
+	if (ret)
+		return ret;
+	kp = new_page(gva);
 	if (!kp)
 		return -ENOMEM;
-	kp->gva = gva;
-	kp->page = alloc_page(GFP_KERNEL | __GFP_ZERO);
-	if (!kp->page) {
-		ret = -ENOMEM;
-		goto out_free_kp;
-	}
 
 	mutex_lock(&ctx->lock);
 	ret = xa_insert(&ctx->pages, gva >> PAGE_SHIFT, kp, GFP_KERNEL);
@@ -201,9 +242,186 @@ out_erase:
 	xa_erase(&ctx->pages, gva >> PAGE_SHIFT);
 out_unlock:
 	mutex_unlock(&ctx->lock);
-	__free_page(kp->page);
-out_free_kp:
-	kfree(kp);
+	free_new_page(kp);
+	return ret;
+}
+
+/*
+ * One chunk of a batch map, ctx->lock held: record a page of our own for
+ * each entry (stopping at the first bad one), let the host map them in one
+ * hypercall, install those it mapped and drop the rest. Sets *@done to the
+ * entries that took effect and returns 0 or the error of the next one.
+ */
+static int chunk_map(struct kvmmem_ctx *ctx, const struct kvmi_map_mem_token *token,
+		     const struct kvmmem_batch_entry *ent, u32 n,
+		     struct kvmmem_hc_batch *hc, struct kvmmem_page **kps, u32 *done)
+{
+	u32 i, k = 0, mapped;
+	int ret = 0, r;
+
+	for (i = 0; i < n; i++) {
+		ret = check_map_args(ent[i].gpa, ent[i].gva);
+		if (ret)
+			break;
+		kps[i] = new_page(ent[i].gva);
+		if (!kps[i]) {
+			ret = -ENOMEM;
+			break;
+		}
+		r = xa_insert(&ctx->pages, ent[i].gva >> PAGE_SHIFT, kps[i], GFP_KERNEL);
+		if (r) {
+			free_new_page(kps[i]);
+			ret = r == -EBUSY ? -EEXIST : r;
+			break;
+		}
+		hc->ent[i].target_gpa = ent[i].gpa;
+		hc->ent[i].intro_gpa = page_to_phys(kps[i]->page);
+	}
+	n = i;
+	if (!n)
+		goto out;
+
+	hc->token = *token;
+	hc->op = KVMMEM_BATCH_OP_MAP;
+	hc->count = n;
+	hc->error = -EIO;		/* what we assume if the host says nothing */
+	hc->rights = KVMMEM_MAP_RO;
+	r = kvmmem_hc_batch(hc);
+	memzero_explicit(&hc->token, sizeof(hc->token));
+	mapped = r < 0 ? 0 : min_t(u32, r, n);
+	if (mapped < n)
+		ret = r < 0 ? r : hc->error < 0 ? hc->error : -EIO;
+
+	for (i = 0; i < n; i++) {
+		if (i >= mapped) {
+			xa_erase(&ctx->pages, kps[i]->gva >> PAGE_SHIFT);
+			free_new_page(kps[i]);
+			continue;
+		}
+		kps[i]->writable = hc->rights == KVMMEM_MAP_RW;
+		r = k == i ? install_page(kps[i]->page, kps[i]->gva, kps[i]->writable) : -ECANCELED;
+		if (!r) {
+			k++;
+			continue;
+		}
+		/* could not install: undo this entry and every later one */
+		if (k == i)
+			ret = r;
+		xa_erase(&ctx->pages, kps[i]->gva >> PAGE_SHIFT);
+		release_page(ctx, kps[i]);
+	}
+out:
+	*done = k;
+	return ret;
+}
+
+/*
+ * One chunk of a batch unmap, ctx->lock held: take the records out (stopping
+ * at the first address that has none), let the host unmap them in one
+ * hypercall, free those it unmapped and put the others back.
+ */
+static int chunk_unmap(struct kvmmem_ctx *ctx, const struct kvmmem_batch_entry *ent,
+		       u32 n, struct kvmmem_hc_batch *hc, struct kvmmem_page **kps,
+		       u32 *done)
+{
+	u32 i, unmapped;
+	int ret = 0, r;
+
+	for (i = 0; i < n; i++) {
+		if (!PAGE_ALIGNED(ent[i].gva) || ent[i].gva != (unsigned long)ent[i].gva) {
+			ret = -EINVAL;
+			break;
+		}
+		kps[i] = xa_erase(&ctx->pages, ent[i].gva >> PAGE_SHIFT);
+		if (!kps[i]) {
+			ret = -ENOENT;
+			break;
+		}
+		hc->ent[i].target_gpa = 0;
+		hc->ent[i].intro_gpa = page_to_phys(kps[i]->page);
+	}
+	n = i;
+	unmapped = 0;
+	if (n) {
+		hc->op = KVMMEM_BATCH_OP_UNMAP;
+		hc->count = n;
+		hc->error = -EIO;
+		r = kvmmem_hc_batch(hc);
+		unmapped = r < 0 ? 0 : min_t(u32, r, n);
+		if (unmapped < n)
+			ret = r < 0 ? r : hc->error < 0 ? hc->error : -EIO;
+	}
+	for (i = 0; i < n; i++) {
+		if (i < unmapped)
+			finish_page(ctx, kps[i]);
+		else if (xa_err(xa_store(&ctx->pages, kps[i]->gva >> PAGE_SHIFT,
+					 kps[i], GFP_KERNEL)))
+			quarantine(ctx, kps[i], -ENOMEM);
+		/* else: still mapped by the host, the record is back */
+	}
+	*done = unmapped;
+	return ret;
+}
+
+static long ctx_batch(struct kvmmem_ctx *ctx, struct kvmmem_batch __user *ureq,
+		      bool map)
+{
+	const size_t chunk = KVMMEM_HC_BATCH_MAX;
+	struct kvmmem_batch_entry *ent;
+	struct kvmmem_hc_batch *hc;
+	struct kvmmem_page **kps;
+	struct kvmmem_batch req;
+	u32 n, k, done = 0;
+	long ret = 0;
+
+	if (copy_from_user(&req, ureq, sizeof(req)))
+		return -EFAULT;
+	if (!req.count || req.count > KVMMEM_BATCH_MAX) {
+		ret = -EINVAL;
+		goto out_wipe;
+	}
+	ret = -ENOMEM;
+	hc = (struct kvmmem_hc_batch *)get_zeroed_page(GFP_KERNEL);
+	if (!hc)
+		goto out_wipe;
+	ent = kmalloc_array(chunk, sizeof(*ent), GFP_KERNEL);
+	if (!ent)
+		goto out_free_hc;
+	kps = kmalloc_array(chunk, sizeof(*kps), GFP_KERNEL);
+	if (!kps)
+		goto out_free_ent;
+
+	ret = 0;
+	while (!ret && done < req.count) {
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		n = min_t(u32, req.count - done, chunk);
+		if (copy_from_user(ent, u64_to_user_ptr(req.entries) + done * sizeof(*ent),
+				   n * sizeof(*ent))) {
+			ret = -EFAULT;
+			break;
+		}
+		mutex_lock(&ctx->lock);
+		if (map)
+			ret = chunk_map(ctx, &req.token, ent, n, hc, kps, &k);
+		else
+			ret = chunk_unmap(ctx, ent, n, hc, kps, &k);
+		mutex_unlock(&ctx->lock);
+		done += k;
+		cond_resched();
+	}
+	if (put_user(done, &ureq->done))
+		ret = -EFAULT;
+
+	kfree(kps);
+out_free_ent:
+	kfree(ent);
+out_free_hc:
+	free_page((unsigned long)hc);
+out_wipe:
+	memzero_explicit(&req, sizeof(req));
 	return ret;
 }
 
@@ -298,6 +516,9 @@ static long kvmmem_do_ioctl(struct file *file, unsigned int cmd,
 	}
 	if (cmd == unmap_cmd)
 		return ctx_unmap(ctx, arg);
+	if (cmd == KVM_INTRO_MEM_MAP_BATCH || cmd == KVM_INTRO_MEM_UNMAP_BATCH)
+		return ctx_batch(ctx, (void __user *)arg,
+				 cmd == KVM_INTRO_MEM_MAP_BATCH);
 	return -ENOTTY;
 }
 
@@ -314,7 +535,7 @@ static long kvmmem_ioctl(struct file *file, unsigned int cmd,
 static long kvmmem_compat_ioctl(struct file *file, unsigned int cmd,
 				unsigned long arg)
 {
-	if (cmd == KVM_INTRO_MEM_MAP)
+	if (cmd != KVM_INTRO_MEM_UNMAP32)
 		arg = (unsigned long)compat_ptr(arg);
 	return kvmmem_do_ioctl(file, cmd, arg, KVM_INTRO_MEM_UNMAP32);
 }

@@ -61,3 +61,17 @@ int kvmmem_hc_unmap(phys_addr_t local)
 {
 	return hc_result(kvm_hypercall1(KVM_HC_MEM_UNMAP, local));
 }
+
+/**
+ * kvmmem_hc_batch() - hand a batch descriptor to the host
+ * @hc: the descriptor and its entries, in one page of kernel memory
+ *
+ * Return: the number of entries that took effect (the outcome of the
+ * first one that did not is in @hc->error), or a negative errno when the
+ * host took none.
+ */
+int kvmmem_hc_batch(struct kvmmem_hc_batch *hc)
+{
+	/* a1 and a2 are reserved and must be 0: kvm_hypercall1 leaves them be */
+	return hc_result(kvm_hypercall3(KVM_HC_MEM_BATCH, virt_to_phys(hc), 0, 0));
+}

@@ -6,9 +6,11 @@
 #include <linux/types.h>
 
 struct kvmi_map_mem_token;
+struct kvmmem_hc_batch;
 
 int kvmmem_hc_map(const struct kvmi_map_mem_token *token, u64 target_gpa,
 		  phys_addr_t local);
 int kvmmem_hc_unmap(phys_addr_t local);
+int kvmmem_hc_batch(struct kvmmem_hc_batch *hc);
 
 #endif /* _KVMMEM_GUEST_HYPERCALL_H */

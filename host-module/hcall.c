@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kvmmem host: decoding, validation and dispatch of hypercalls 32 and 33.
+ * kvmmem host: decoding, validation and dispatch of kvmmem's hypercalls.
  *
  * Copyright (C) 2026 The kvmmem authors
  */
 #include <linux/kvm_host.h>
+#include <linux/overflow.h>
+#include <linux/sched/signal.h>
 #include <linux/string.h>
 #include <linux/kvmmem.h>
 
@@ -27,13 +29,63 @@ static const char *why(long err)
 	case -EDQUOT:	return "quota exceeded";
 	case -EBUSY:	return "target dirty logging is on";
 	case -EOPNOTSUPP: return "introspector RAM cannot be overlaid";
+	case -EIO:	return "failure injected";
 	default:	return "error";
 	}
 }
 
-static long hc_map(struct kvm_vcpu *vcpu, u64 token_gpa, u64 target_gpa,
-		   u64 intro_gpa, const char **target_name)
+/* Count and log the outcome of one map. */
+static void map_done(struct kvm_vcpu *vcpu, long ret, const char *target,
+		     u64 target_gpa, u64 intro_gpa)
 {
+	if (ret >= 0) {
+		kvmmem_stat_inc(KVMMEM_STAT_MAPS);
+		return;
+	}
+	kvmmem_stat_inc(KVMMEM_STAT_FAILED);
+	pr_warn_ratelimited("map refused: introspector %s, target %s, gpa %#llx -> %#llx: %s (%ld)\n",
+			    vcpu->kvm->stats_id, target, target_gpa, intro_gpa,
+			    why(ret), ret);
+}
+
+/* Count and log the outcome of one unmap. */
+static void unmap_done(struct kvm_vcpu *vcpu, long ret, u64 intro_gpa)
+{
+	if (ret >= 0) {
+		kvmmem_stat_inc(KVMMEM_STAT_UNMAPS);
+		return;
+	}
+	kvmmem_stat_inc(KVMMEM_STAT_FAILED);
+	pr_warn_ratelimited("unmap refused: introspector %s, gpa %#llx: %s (%ld)\n",
+			    vcpu->kvm->stats_id, intro_gpa, why(ret), ret);
+}
+
+/* kvmmem_lock held, token checked: the per-page checks, then the map. */
+static long map_one(struct kvm_vcpu *vcpu, struct kvmmem_grant *g,
+		    u64 target_gpa, u64 intro_gpa)
+{
+	if (!PAGE_ALIGNED(target_gpa) || !PAGE_ALIGNED(intro_gpa))
+		return -EINVAL;
+	if (target_gpa < g->gpa_start || target_gpa >= g->gpa_end)
+		return -ERANGE;
+	return kvmmem_remap_map(vcpu, g, target_gpa, intro_gpa);
+}
+
+/* kvmmem_lock held: the grant for @token, or NULL (counted). */
+static struct kvmmem_grant *find_grant(struct kvm_vcpu *vcpu,
+				       const struct kvmi_map_mem_token *token)
+{
+	struct kvmmem_grant *g = kvmmem_grant_find(vcpu->kvm, token);
+
+	if (!g)
+		kvmmem_stat_inc(KVMMEM_STAT_BAD_TOKEN);
+	return g;
+}
+
+static long hc_map(struct kvm_vcpu *vcpu, u64 token_gpa, u64 target_gpa,
+		   u64 intro_gpa)
+{
+	const char *target = "?";
 	struct kvmi_map_mem_token token;
 	struct kvmmem_grant *g;
 	long ret;
@@ -44,23 +96,18 @@ static long hc_map(struct kvm_vcpu *vcpu, u64 token_gpa, u64 target_gpa,
 
 	mutex_lock(&kvmmem_lock);
 	if (!kvmmem_grant_holder(vcpu->kvm)) {
-		ret = -KVM_ENOSYS;
-		goto out_unlock;
+		mutex_unlock(&kvmmem_lock);
+		memzero_explicit(&token, sizeof(token));
+		return -KVM_ENOSYS;
 	}
-	g = kvmmem_grant_find(vcpu->kvm, &token);
-	if (!g) {
+	g = find_grant(vcpu, &token);
+	if (g) {
+		target = g->target->stats_id;
+		ret = map_one(vcpu, g, target_gpa, intro_gpa);
+	} else {
 		ret = -EACCES;
-		kvmmem_stat_inc(KVMMEM_STAT_BAD_TOKEN);
-		goto out_unlock;
 	}
-	*target_name = g->target->stats_id;
-	if (!PAGE_ALIGNED(target_gpa) || !PAGE_ALIGNED(intro_gpa))
-		ret = -EINVAL;
-	else if (target_gpa < g->gpa_start || target_gpa >= g->gpa_end)
-		ret = -ERANGE;
-	else
-		ret = kvmmem_remap_map(vcpu, g, target_gpa, intro_gpa);
-out_unlock:
+	map_done(vcpu, ret, target, target_gpa, intro_gpa);
 	mutex_unlock(&kvmmem_lock);
 	memzero_explicit(&token, sizeof(token));
 	return ret;
@@ -71,16 +118,105 @@ static long hc_unmap(struct kvm_vcpu *vcpu, u64 intro_gpa)
 	long ret;
 
 	mutex_lock(&kvmmem_lock);
-	if (!kvmmem_grant_holder(vcpu->kvm) && !kvmmem_remap_has_maps(vcpu->kvm))
-		ret = -KVM_ENOSYS;
-	else
-		ret = kvmmem_remap_unmap(vcpu, intro_gpa);
+	if (!kvmmem_grant_holder(vcpu->kvm) && !kvmmem_remap_has_maps(vcpu->kvm)) {
+		mutex_unlock(&kvmmem_lock);
+		return -KVM_ENOSYS;
+	}
+	ret = kvmmem_remap_unmap(vcpu, intro_gpa);
+	unmap_done(vcpu, ret, intro_gpa);
 	mutex_unlock(&kvmmem_lock);
 	return ret;
 }
 
+/* Read a batch descriptor and its entries. Before kvmmem_lock: may fault. */
+static int batch_read(struct kvm_vcpu *vcpu, u64 gpa, struct kvmmem_hc_batch *b)
+{
+	if (kvm_vcpu_read_guest(vcpu, gpa, b, sizeof(*b)))
+		return -EFAULT;
+	if (!b->count || b->count > KVMMEM_HC_BATCH_MAX || b->reserved ||
+	    (b->op != KVMMEM_BATCH_OP_MAP && b->op != KVMMEM_BATCH_OP_UNMAP))
+		return -EINVAL;
+	if (kvm_vcpu_read_guest(vcpu, gpa + sizeof(*b), b->ent,
+				b->count * sizeof(b->ent[0])))
+		return -EFAULT;
+	return 0;
+}
+
+/* kvmmem_lock held, descriptor checked: the entries, in order. */
+static void batch_run(struct kvm_vcpu *vcpu, struct kvmmem_hc_batch *b,
+		      struct kvmmem_grant *g)
+{
+	u64 tgpa, igpa;
+	long ret = 0;
+
+	for (b->done = 0; b->done < b->count; b->done++) {
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		tgpa = b->ent[b->done].target_gpa;
+		igpa = b->ent[b->done].intro_gpa;
+		if (g) {
+			ret = map_one(vcpu, g, tgpa, igpa);
+			map_done(vcpu, ret, g->target->stats_id, tgpa, igpa);
+		} else {
+			ret = kvmmem_remap_unmap(vcpu, igpa);
+			unmap_done(vcpu, ret, igpa);
+		}
+		if (ret < 0)
+			break;
+		b->rights = ret;
+		cond_resched();
+	}
+	b->error = ret < 0 ? ret : 0;
+}
+
+static long hc_batch(struct kvm_vcpu *vcpu, u64 gpa, u64 a1, u64 a2)
+{
+	struct kvmmem_grant *g = NULL;
+	struct kvmmem_hc_batch *b;
+	long ret;
+	int err;
+
+	b = kzalloc(struct_size(b, ent, KVMMEM_HC_BATCH_MAX), GFP_KERNEL_ACCOUNT);
+	if (!b)
+		return -ENOMEM;
+	err = batch_read(vcpu, gpa, b);
+
+	mutex_lock(&kvmmem_lock);
+	ret = -KVM_ENOSYS;
+	if (!kvmmem_grant_holder(vcpu->kvm) && !kvmmem_remap_has_maps(vcpu->kvm))
+		goto out_unlock;
+	ret = err ?: (a1 || a2) ? -EINVAL : 0;
+	if (!ret && b->op == KVMMEM_BATCH_OP_MAP) {
+		g = find_grant(vcpu, &b->token);
+		if (!g)
+			ret = -EACCES;
+	}
+	if (ret) {
+		kvmmem_stat_inc(KVMMEM_STAT_FAILED);
+		pr_warn_ratelimited("batch refused: introspector %s, descriptor at gpa %#llx: %ld\n",
+				    vcpu->kvm->stats_id, gpa, ret);
+		goto out_unlock;
+	}
+	b->rights = KVMMEM_MAP_RO;
+	batch_run(vcpu, b, g);
+	ret = b->done;
+out_unlock:
+	mutex_unlock(&kvmmem_lock);
+	/* the outcome; RAX carries @done, so a failed write loses no page */
+	if (ret >= 0 &&
+	    kvm_vcpu_write_guest(vcpu, gpa + offsetof(struct kvmmem_hc_batch, done),
+				 &b->done, 3 * sizeof(u32)))
+		pr_warn_ratelimited("%s: cannot write a batch outcome back\n",
+				    vcpu->kvm->stats_id);
+	memzero_explicit(b, sizeof(*b));
+	kfree(b);
+	return ret;
+}
+
 /**
- * kvmmem_hcall() - handle KVM_HC_MEM_MAP or KVM_HC_MEM_UNMAP
+ * kvmmem_hcall() - handle KVM_HC_MEM_MAP, KVM_HC_MEM_UNMAP or KVM_HC_MEM_BATCH
  * @vcpu: the calling vCPU; runs in its thread and may sleep
  * @nr: hypercall number
  * @a0: first argument
@@ -96,28 +232,24 @@ static long hc_unmap(struct kvm_vcpu *vcpu, u64 intro_gpa)
 long kvmmem_hcall(struct kvm_vcpu *vcpu, unsigned long nr, unsigned long a0,
 		  unsigned long a1, unsigned long a2)
 {
-	const char *target = "?";
-	long ret;
-
-	if (nr == KVM_HC_MEM_MAP)
-		ret = hc_map(vcpu, a0, a1, a2, &target);
-	else
-		ret = hc_unmap(vcpu, a0);
-	if (ret == -KVM_ENOSYS)
-		return ret;
-
-	if (ret >= 0) {
-		kvmmem_stat_inc(nr == KVM_HC_MEM_MAP ? KVMMEM_STAT_MAPS :
-						       KVMMEM_STAT_UNMAPS);
-	} else {
-		kvmmem_stat_inc(KVMMEM_STAT_FAILED);
-		if (nr == KVM_HC_MEM_MAP)
-			pr_warn_ratelimited("map refused: introspector %s, target %s, gpa %#lx -> %#lx: %s (%ld)\n",
-					    vcpu->kvm->stats_id, target, a1, a2,
-					    why(ret), ret);
-		else
-			pr_warn_ratelimited("unmap refused: introspector %s, gpa %#lx: %s (%ld)\n",
-					    vcpu->kvm->stats_id, a0, why(ret), ret);
+	switch (nr) {
+	case KVM_HC_MEM_MAP:
+		return hc_map(vcpu, a0, a1, a2);
+	case KVM_HC_MEM_UNMAP:
+		return hc_unmap(vcpu, a0);
+	default:
+		return hc_batch(vcpu, a0, a1, a2);
 	}
-	return ret;
+}
+
+/**
+ * kvmmem_hcall_ours() - is this a hypercall number that kvmmem answers?
+ * @nr: hypercall number, as the guest's RAX holds it
+ *
+ * Return: true for KVM_HC_MEM_MAP, KVM_HC_MEM_UNMAP and KVM_HC_MEM_BATCH.
+ */
+bool kvmmem_hcall_ours(unsigned long nr)
+{
+	return nr == KVM_HC_MEM_MAP || nr == KVM_HC_MEM_UNMAP ||
+	       nr == KVM_HC_MEM_BATCH;
 }

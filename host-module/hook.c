@@ -25,7 +25,7 @@
  * vendor specific.
  *
  * The probe's pre-handler runs in atomic context and only decides: if the
- * hypercall number (guest RAX) is KVM_HC_MEM_MAP or KVM_HC_MEM_UNMAP and the
+ * hypercall number (guest RAX) is one of ours (kvmmem_hcall_ours()) and the
  * caller is not this module, it points the saved instruction pointer at
  * kvmmem_hc_wrapper(), which has the same signature, and returns 1. The
  * ftrace trampoline then "returns" into the wrapper, in the vCPU thread,
@@ -83,7 +83,7 @@ static int kvmmem_hc_wrapper(struct kvm_vcpu *vcpu)
 		a1 = (u32)a1;
 		a2 = (u32)a2;
 	}
-	if (nr != KVM_HC_MEM_MAP && nr != KVM_HC_MEM_UNMAP)
+	if (!kvmmem_hcall_ours(nr))
 		goto out;
 
 	kvmmem_stat_inc(KVMMEM_STAT_HC_SEEN);
@@ -101,7 +101,7 @@ static int hook_pre(struct kprobe *p, struct pt_regs *regs)
 	u32 nr = (u32)vcpu->arch.regs[VCPU_REGS_RAX];
 	unsigned long ret_addr = *(unsigned long *)kernel_stack_pointer(regs);
 
-	if (nr != KVM_HC_MEM_MAP && nr != KVM_HC_MEM_UNMAP)
+	if (!kvmmem_hcall_ours(nr))
 		return 0;
 	if (within_module(ret_addr, THIS_MODULE))
 		return 0;		/* the wrapper's own call-through */

@@ -52,7 +52,11 @@ make -s tools >/dev/null || emit <<<"not ok - build the tools"
 if has unit; then
 	echo "# --- unit: the original ABI, against literal numbers"
 	emit < <(build/bin/abi_check)
-	emit < <(build/bin/abi_check32)
+	if build/bin/abi_check32 >/dev/null 2>&1 || [ $? != 126 ]; then
+		emit < <(build/bin/abi_check32)
+	else
+		emit <<<"ok - the ABI as a 32-bit program sees it # SKIP this machine's kernel cannot run 32-bit programs (the lab's introspector runs the compat test)"
+	fi
 fi
 
 if has build; then

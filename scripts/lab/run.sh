@@ -48,6 +48,7 @@ cmdline+=" watchdog_thresh=60 nmi_watchdog=0 tsc=unstable kvmmem.proj=$top"
 
 qemu=(qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 2 -m "$mem"
       -nodefaults -nographic -no-reboot -kernel "$kernel" -initrd "$initrd"
+      -d cpu_reset,guest_errors -D "$logs/qemu-debug.log"
       -virtfs "local,path=/,mount_tag=rootfs,security_model=none,readonly=on,multidevs=remap")
 
 if [ $interactive = 1 ]; then
@@ -90,6 +91,9 @@ if [ $qrc = 124 ] || [ $qrc = 137 ]; then
 	rc=124
 elif [ -z "$rc" ]; then
 	echo "# lab: QEMU ended (rc $qrc) before the command finished; logs in $logs"
+	# a triple fault resets the lab host silently: show where it was
+	grep -q 'Triple fault' "$logs/qemu-debug.log" 2>/dev/null &&
+		grep -a -B2 -A24 'Triple fault' "$logs/qemu-debug.log" | head -n 40 | sed 's/^/# /'
 	rc=125
 fi
 exit "$rc"

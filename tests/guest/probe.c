@@ -14,6 +14,14 @@
  *   probe unmap ADDR                      unmap something never mapped
  *   probe hold  TOKENFILE GPA OFF SECS    map, print the u64 at OFF every
  *                                         100 ms for SECS seconds
+ *   probe batch TOKENFILE GPA N MODE [K]  batch ioctls over N pages from GPA:
+ *     ok      map all, print their FNV-1a sum, unmap all, check for zeros
+ *     bad K   entry K has an unaligned gpa; dup K: entry K repeats entry 0's
+ *             address; both then unmap what was done
+ *     missing map all, unmap N + 1 entries whose last one is not mapped
+ *     limits  count 0 and KVMMEM_BATCH_MAX + 1
+ *     kill K  a child maps N pages; it is killed (SIGKILL) after K ms
+ *     bench   N single maps and unmaps, then one batch of each: times in us
  *
  * Copyright (C) 2026 The kvmmem authors
  */
@@ -57,6 +65,8 @@ static const char *ename(int e)
 	case EOPNOTSUPP: return "EOPNOTSUPP";
 	case ENOMEM: return "ENOMEM";
 	case EPERM: return "EPERM";
+	case EIO: return "EIO";
+	case EINTR: return "EINTR";
 	}
 	snprintf(buf, sizeof(buf), "E%d", e);
 	return buf;
@@ -113,16 +123,117 @@ static void hex(const uint8_t *p, size_t n)
 	printf("\n");
 }
 
-static void on_segv(int sig)
-{
-	siglongjmp(jb, sig);
-}
-
 static void nap(long ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
 
 	nanosleep(&ts, NULL);
+}
+
+static uint64_t fnv(const uint8_t *p, uint64_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	while (len--)
+		h = (h ^ *p++) * 0x100000001b3ULL;
+	return h;
+}
+
+static long long now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+}
+
+/* One batch ioctl; prints "WHAT: ERR done=D" unless quiet. */
+static int batch(const char *what, const char *tf, struct kvmmem_batch_entry *ent,
+		 uint32_t n, int quiet)
+{
+	struct kvmmem_batch b = { .entries = (uintptr_t)ent, .count = n };
+	int e;
+
+	if (tf)
+		read_token(tf, &b.token);
+	e = ioctl(dev, tf ? KVM_INTRO_MEM_MAP_BATCH : KVM_INTRO_MEM_UNMAP_BATCH, &b) ? errno : 0;
+	if (!quiet)
+		printf("%s: %s done=%u\n", what, ename(e), b.done);
+	return e;
+}
+
+static int batch_cmd(int argc, char **argv, uint64_t gpa)
+{
+	uint32_t n = strtoul(argv[4], NULL, 0), k = argc > 6 ? strtoul(argv[6], NULL, 0) : 0;
+	const char *mode = argv[5], *tf = argv[2];
+	struct kvmmem_batch_entry *ent = calloc(n + 1, sizeof(*ent));
+	uint8_t *r = mmap(NULL, (size_t)(n + 1) * PG, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	long long t0, t1, t2;
+	uint32_t i;
+	int st;
+
+	if (!ent || r == MAP_FAILED)
+		return 2;
+	for (i = 0; i <= n; i++) {
+		ent[i].gpa = gpa + (uint64_t)i * PG;
+		ent[i].gva = (uintptr_t)(r + (size_t)i * PG);
+	}
+	if (!strcmp(mode, "ok")) {
+		if (batch("map", tf, ent, n, 0))
+			return 1;
+		printf("sum=0x%016" PRIx64 "\n", fnv(r, (uint64_t)n * PG));
+		batch("unmap", NULL, ent, n, 0);
+		for (i = 0; i < n * PG && !r[i]; i++)
+			;
+		printf("%s\n", i == n * PG ? "zeros" : "not zeros");
+	} else if (!strcmp(mode, "bad") || !strcmp(mode, "dup")) {
+		if (mode[0] == 'b')
+			ent[k].gpa += 8;
+		else
+			ent[k].gva = ent[0].gva;
+		batch("map", tf, ent, n, 0);
+		printf("sum=0x%016" PRIx64 "\n", fnv(r, (uint64_t)k * PG));
+		batch("unmap", NULL, ent, k, 0);
+	} else if (!strcmp(mode, "missing")) {
+		batch("map", tf, ent, n, 0);
+		batch("unmap", NULL, ent, n + 1, 0);
+	} else if (!strcmp(mode, "limits")) {
+		batch("zero", tf, ent, 0, 0);
+		batch("over", tf, ent, KVMMEM_BATCH_MAX + 1, 0);
+	} else if (!strcmp(mode, "kill")) {
+		pid_t pid = fork();
+
+		if (!pid) {
+			/* a file is only for the process that opened it */
+			close(dev);
+			dev = open("/dev/kvmmem", O_RDWR | O_CLOEXEC);
+			_exit(batch("map", tf, ent, n, 1));
+		}
+		nap(k);
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+		printf("%s\n", WIFSIGNALED(st) ? "killed" : "finished first");
+	} else if (!strcmp(mode, "bench")) {
+		t0 = now_us();
+		for (i = 0; i < n; i++)
+			if (do_map(tf, ent[i].gpa, (void *)(uintptr_t)ent[i].gva) ||
+			    do_unmap((void *)(uintptr_t)ent[i].gva))
+				return 1;
+		t1 = now_us();
+		if (batch("map", tf, ent, n, 1) || batch("unmap", NULL, ent, n, 1))
+			return 1;
+		t2 = now_us();
+		printf("single_us=%lld batch_us=%lld\n", t1 - t0, t2 - t1);
+	} else {
+		return 2;
+	}
+	return 0;
+}
+
+static void on_segv(int sig)
+{
+	siglongjmp(jb, sig);
 }
 
 int main(int argc, char **argv)
@@ -209,6 +320,8 @@ int main(int argc, char **argv)
 			printf("SIGSEGV\n");
 		}
 		printf("unmap: %s\n", ename(do_unmap(p)));
+	} else if (!strcmp(cmd, "batch") && argc > 5) {
+		return batch_cmd(argc, argv, gpa);
 	} else if (!strcmp(cmd, "map")) {
 		const char *kind = argc > 4 ? argv[4] : "private";
 

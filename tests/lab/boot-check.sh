@@ -7,5 +7,6 @@
 	echo "unit: $(systemctl is-active kvmmem-guest.service)"
 	echo "module: $(grep -o '^kvmmem_guest' /proc/modules)"
 	echo "device: $(stat -c '%a %U:%G' /dev/kvmmem 2>&1)"
+	echo "rule: $(udevadm test /sys/class/misc/kvmmem 2>&1 | grep -c '60-kvmmem.rules:[0-9]* MODE 0600')"
 	echo "failed units: $(systemctl --failed --no-legend | grep -c kvmmem)"
 } > /mnt/boot.result 2>&1

@@ -136,10 +136,21 @@ intro_run() {
 		echo "intro_run: timeout after ${limit}s: $1"
 		touch "$LAB/intro.dead"
 		intro_log >&2
+		intro_hang_report >&2
 		return 124
 	fi
 	cat "$INTRO_SHARE/out.$n"
 	return "$(cat "$INTRO_SHARE/rc.$n")"
+}
+# intro_send CMD: hand the introspector a command and wait only until it
+# has started (for one that reboots it, say)
+intro_send() {
+	local n
+	n=$(cat "$LAB/intro.seq")
+	echo $((n + 1)) >"$LAB/intro.seq"
+	printf '%s\n' "$1" >"$INTRO_SHARE/cmd.$n.tmp"
+	mv "$INTRO_SHARE/cmd.$n.tmp" "$INTRO_SHARE/cmd.$n"
+	wait_for 30 test -e "$INTRO_SHARE/out.$n"
 }
 # intro_rebooting: the introspector is being reset; its loop starts again.
 intro_rebooting() {
@@ -147,6 +158,12 @@ intro_rebooting() {
 	echo 0 >"$LAB/intro.seq"
 }
 intro_pid() { echo "$INTRO_PID"; }
+# vmm_flag_kb PID FLAG: kB of PID's mappings whose smaps VmFlags have FLAG
+vmm_flag_kb() {
+	awk -v f="$2" '/^Size:/ { sz = $2 }
+		/^VmFlags:/ { for (i = 2; i <= NF; i++) if ($i == f) t += sz }
+		END { print t + 0 }' "/proc/$1/smaps"
+}
 intro_monitor() {
 	echo "$1" | timeout 10 socat - "UNIX-CONNECT:$LAB/intro.mon" >/dev/null 2>&1 ||
 		python3 - "$LAB/intro.mon" "$1" <<'PY'
@@ -154,6 +171,24 @@ import socket, sys, time
 s = socket.socket(socket.AF_UNIX); s.settimeout(10); s.connect(sys.argv[1])
 s.sendall((sys.argv[2] + "\n").encode()); time.sleep(0.5); s.close()
 PY
+}
+# intro_hang_report: where the introspector is stuck, seen from the lab
+# host: its VMM's threads (kernel stacks) and its vCPU's registers.
+intro_hang_report() {
+	local t
+	echo "# --- introspector hang report"
+	for t in /proc/"$INTRO_PID"/task/*; do
+		echo "# task ${t##*/} $(cat "$t/comm") $(grep '^State' "$t/status") wchan=$(cat "$t/wchan")"
+		sed 's/^/#   /' "$t/stack" 2>/dev/null | head -n 25
+	done
+	python3 - "$LAB/intro.mon" <<'PY' 2>&1 | grep -aE 'RIP|CR0|CR3|EFL|HLT' | sed 's/^/#   /'
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.settimeout(5); s.connect(sys.argv[1])
+time.sleep(0.3); s.recv(65536)
+s.sendall(b"info registers\n"); time.sleep(1)
+print(s.recv(65536).decode(errors="replace"))
+PY
+	dmesg | tail -n 15 | sed 's/^/# dmesg: /'
 }
 intro_log() {
 	sed 's/^/# intro: /' "$LAB/intro-console.log" | tail -n 40

@@ -29,6 +29,7 @@ ipid=$(tvm_pid ti)
 TOK=0x7000		# where the tiny introspector keeps its token
 expect "a VM without a grant gets -KVM_ENOSYS for 32" "rax=$E64" "$(tvm ti hc 32 $TOK $M 0x400000)"
 expect "a VM without a grant gets -KVM_ENOSYS for 33" "rax=$E64" "$(tvm ti hc 33 0x400000 0 0)"
+expect "... and for the batch hypercall" "rax=$E64" "$(tvm ti hc 0x4b4d4201 $TOK 0 0)"
 
 ro=$(grant $LAB/ti-ro.tok $tpid $ipid)
 rw=$(grant $LAB/ti-rw.tok $tpid $ipid --rw)
@@ -76,6 +77,60 @@ expect "... (read back through the mapping)" "val=0xabcdef" "$(tvm ti gread 0x40
 expect "unmap of the read-write page" "rax=0x0" "$(tvm ti hc 33 0x402000 0 0)"
 expect "after unmap the introspector's page no longer shows the target" "val=0x0" "$(tvm ti gread 0x402000)"
 expect "... and the target keeps what was written" "val=0x1122334455667788" "$(tvm tgt gread $W)"
+
+# the batch hypercall, straight from the tiny introspector: a descriptor
+# (token, op, count, done, error, rights, reserved) and its entries at D
+D=0xa000
+HCB=0x4b4d4201
+tvm_token ti $LAB/ti-rw.tok $D
+tvm ti poke $((D + 32)) $(((2 << 32) | 1)) >/dev/null	# op MAP, count 2
+tvm ti poke $((D + 40)) 0 >/dev/null
+tvm ti poke $((D + 48)) 0 >/dev/null
+tvm ti poke $((D + 56)) $W >/dev/null
+tvm ti poke $((D + 64)) 0x405000 >/dev/null
+tvm ti poke $((D + 72)) $((W + 0x1000)) >/dev/null
+tvm ti poke $((D + 80)) 0x406000 >/dev/null
+expect "batch hypercall with a1 or a2 set: -EINVAL" "$(neg 22)" "$(tvm ti hc $HCB $D 1 0)"
+expect "batch hypercall maps 2 entries: RAX = 2" "rax=0x2" "$(tvm ti hc $HCB $D 0 0)"
+expect "... done = 2 and error = 0 written back" "val=0x2" "$(tvm ti gread $((D + 40)))"
+expect "... rights = KVMMEM_MAP_RW written back" "val=0x1" "$(tvm ti gread $((D + 48)))"
+expect "... both pages show the target's" "$(tvm tgt peek $W 16)|$(tvm tgt peek $((W + 0x1000)) 16)" \
+	"$(tvm ti peek 0x405000 16)|$(tvm ti peek 0x406000 16)"
+expect "the same batch again stops at the first entry: RAX = 0" "rax=0x0" "$(tvm ti hc $HCB $D 0 0)"
+expect "... with its error (-EEXIST) written back" "val=0xffffffef00000000" "$(tvm ti gread $((D + 40)))"
+tvm ti poke $((D + 32)) $(((65 << 32) | 1)) >/dev/null
+expect "65 entries in one hypercall (KVMMEM_HC_BATCH_MAX is 64): -EINVAL" "$(neg 22)" "$(tvm ti hc $HCB $D 0 0)"
+tvm ti poke $((D + 32)) $(((2 << 32) | 2)) >/dev/null	# op UNMAP, count 2
+expect "batch unmap of both: RAX = 2" "rax=0x2" "$(tvm ti hc $HCB $D 0 0)"
+expect "batch unmap again: RAX = 0, error -ENOENT" "rax=0x0|val=0xfffffffe00000000" \
+	"$(tvm ti hc $HCB $D 0 0)|$(tvm ti gread $((D + 40)))"
+
+# the target's VMM drops the page under a live mapping (as a balloon does)
+X=$((W + 0x4000))
+tvm tgt gwrite $X 0x1111111111111111 >/dev/null
+expect "map a page the target will drop" "rax=0x1" "$(tvm ti hc 32 $TOK $X 0x404000)"
+expect "... the introspector sees the target's value" "val=0x1111111111111111" "$(tvm ti gread 0x404000)"
+rs=$(stat_of resyncs)
+tvm tgt discard $X >/dev/null
+tvm tgt gwrite $X 0x2222222222222222 >/dev/null
+wait_for 10 test "$(tvm ti gread 0x404000)" = "val=0x2222222222222222"
+expect "after the target drops and rewrites its page, the mapping follows it" \
+	"val=0x2222222222222222" "$(tvm ti gread 0x404000)"
+check "... through the target's MMU notifier (resyncs counter moved)" test "$(stat_of resyncs)" -gt "$rs"
+tvm ti gwrite 0x404000 0x3333333333333333 >/dev/null
+expect "... and the introspector's writes reach the target's new page" "val=0x3333333333333333" "$(tvm tgt gread $X)"
+expect "... unmap" "rax=0x0" "$(tvm ti hc 33 0x404000 0 0)"
+wait_for 5 test "$(stat_of pinned_pages)" = 0
+expect "... after which neither the old nor the new page stays pinned" "0" "$(stat_of pinned_pages)"
+
+# dirty logging (live migration) on the target: read-write maps are refused
+tvm tgt dirtylog 1 >/dev/null
+expect "read-write map while the target logs dirty pages: -EBUSY" "$(neg 16)" "$(tvm ti hc 32 $TOK $W 0x402000)"
+tvm_token ti $LAB/ti-ro.tok $TOK
+expect "... a read-only map is still allowed" "rax=0x0" "$(tvm ti hc 32 $TOK $W 0x402000)"
+expect "... and unmaps" "rax=0x0" "$(tvm ti hc 33 0x402000 0 0)"
+tvm tgt dirtylog 0 >/dev/null
+tvm_token ti $LAB/ti-rw.tok $TOK
 
 # bad tokens: one error for all
 bad="$(neg 13)"
@@ -148,6 +203,7 @@ if ! INTRO_REBOOT=1 intro_start; then
 else
 	intro_run "modprobe kvmmem_guest" >/dev/null
 	S=$INTRO_SHARE
+	flags0="dc=$(vmm_flag_kb "$(intro_pid)" dc) hg=$(vmm_flag_kb "$(intro_pid)" hg)"
 	cp "$BIN/probe" "$BIN/probe32" "$S/"
 	grant $S/ro.tok $tpid "$(intro_pid)" >/dev/null
 	grant $S/rw.tok $tpid "$(intro_pid)" --rw >/dev/null
@@ -156,11 +212,14 @@ else
 	expect "introspector process reads the target's bytes" "$want" "$(sed -n 1p <<<"$out")"
 	expect "unmap succeeds" "unmap: OK" "$(sed -n 2p <<<"$out")"
 	expect "after unmap the caller's page reads zeros" "00000000000000000000000000000000" "$(sed -n 3p <<<"$out")"
+	c0=$(tvm tgt gread $C)
 	out=$(intro_run "/mnt/probe watch /mnt/ro.tok $C 0 5 300")
+	c1=$(tvm tgt gread $C)
 	if awk 'NR <= 5 { if (NR > 1 && $1 <= prev) bad = 1; prev = $1 } END { exit bad || NR < 5 }' <<<"$out"; then
 		ok "the target's live counter changes in the introspector: $(head -5 <<<"$out" | tr '\n' ' ')"
 	else
-		nok "live counter: $out"
+		nok "live counter: $(tr '\n' ' ' <<<"$out")"
+		diag "the target's own view before and after: $c0 $c1 (VMM: $(tvm tgt peek $C 8))"
 	fi
 	out=$(intro_run "/mnt/probe write /mnt/rw.tok $W 16 0x0102030405060708")
 	expect "read-write: the introspector's write is read back by the target" "val=0x102030405060708" "$(tvm tgt gread $((W + 16)))"
@@ -179,7 +238,40 @@ else
 	expect "guest: wrong token: EACCES" "map: EACCES" "$(cp $LAB/wrong.tok $S/; intro_run "/mnt/probe map /mnt/wrong.tok $M")"
 	out=$(intro_run "/mnt/probe32 read /mnt/ro.tok $M 0 16")
 	expect "32-bit caller (compat_ioctl) maps and unmaps" "$(tvm tgt peek $M 16)|unmap: OK" "$(sed -n 1p <<<"$out")|$(sed -n 2p <<<"$out")"
+
+	# batch ioctls: many pages per hypercall, partial progress, limits
+	out=$(intro_run "/mnt/probe batch /mnt/ro.tok $M 200 ok")
+	expect "batch map of 200 pages (4 hypercalls)" "map: OK done=200" "$(sed -n 1p <<<"$out")"
+	expect "... the caller sees all 200 target pages" "$(tvm tgt sum $M $((200 * 4096)))" "$(sed -n 2p <<<"$out")"
+	expect "... batch unmap" "unmap: OK done=200" "$(sed -n 3p <<<"$out")"
+	expect "... after which the pages read zeros" "zeros" "$(sed -n 4p <<<"$out")"
+	out=$(intro_run "/mnt/probe batch /mnt/ro.tok $M 100 bad 70")
+	expect "a bad entry stops a batch there: EINVAL, done=70" "map: EINVAL done=70" "$(sed -n 1p <<<"$out")"
+	expect "... the 70 pages before it are mapped" "$(tvm tgt sum $M $((70 * 4096)))" "$(sed -n 2p <<<"$out")"
+	expect "... and unmap" "unmap: OK done=70" "$(sed -n 3p <<<"$out")"
+	out=$(intro_run "/mnt/probe batch /mnt/ro.tok $M 10 dup 5")
+	expect "one address twice in a batch: EEXIST at the second, done=5" "map: EEXIST done=5" "$(sed -n 1p <<<"$out")"
+	out=$(intro_run "/mnt/probe batch /mnt/ro.tok $M 10 missing")
+	expect "a batch unmap stops at an address that is not mapped: ENOENT, done=10" "unmap: ENOENT done=10" "$(sed -n 2p <<<"$out")"
+	out=$(intro_run "/mnt/probe batch /mnt/ro.tok $M 1 limits")
+	expect "batch counts 0 and KVMMEM_BATCH_MAX + 1: EINVAL" "zero: EINVAL done=0|over: EINVAL done=0" \
+		"$(sed -n 1p <<<"$out")|$(sed -n 2p <<<"$out")"
+	out=$(intro_run "/mnt/probe32 batch /mnt/ro.tok $M 10 ok")
+	expect "32-bit caller: batch map and unmap" "map: OK done=10|$(tvm tgt sum $M $((10 * 4096)))|unmap: OK done=10" \
+		"$(sed -n 1p <<<"$out")|$(sed -n 2p <<<"$out")|$(sed -n 3p <<<"$out")"
+	hc0=$(stat_of hypercalls)
+	expect "SIGKILL during a long batch (8192 pages) kills the caller" "killed" \
+		"$(intro_run "/mnt/probe batch /mnt/ro.tok 0 8192 kill 1500" 120)"
+	diag "hypercalls during the killed batch and its cleanup: $(($(stat_of hypercalls) - hc0))"
+	wait_for 60 test "$(stat_of live_maps)" = 0
+	expect "... everything it had mapped is unmapped" "0" "$(stat_of live_maps)"
+	expect "... and no page is quarantined" "0" "$(intro_run "cat /sys/module/kvmmem_guest/parameters/quarantined_pages")"
+	out=$(intro_run "/mnt/probe batch /mnt/ro.tok $M 256 bench" 120)
+	diag "256 pages mapped and unmapped one by one vs in one batch: $out"
 	expect "nothing stays mapped after the processes exit" "0" "$(stat_of live_maps)"
+
+	expect "the introspector VMM's RAM keeps its madvise flags (kB with DONTFORK, HUGEPAGE)" "$flags0" \
+		"dc=$(vmm_flag_kb "$(intro_pid)" dc) hg=$(vmm_flag_kb "$(intro_pid)" hg)"
 
 	# reset with a read-write page mapped: revoked before the firmware runs
 	tvm tgt gwrite $W 0x5555aaaa5555aaaa >/dev/null
@@ -197,6 +289,29 @@ else
 	check "the reset was seen" test "$(stat_of resets)" -gt "$resets"
 	expect "the reset revoked the mapping" "0" "$(stat_of live_maps)"
 	expect "the target's bytes are unchanged after the introspector rebooted" "$wsum" "$(tvm tgt sum $W 0x1000)"
+
+	# reboot from inside: the guest's reboot notifier unmaps first
+	intro_run "(/mnt/probe hold /mnt/rw.tok $W 0 60 > /mnt/hold2.log 2>&1 &); sleep 1; head -1 /mnt/hold2.log" >/dev/null
+	expect "introspector holds a mapping again" "1" "$(stat_of live_maps)"
+	unmaps=$(stat_of unmaps) resets=$(stat_of resets)
+	intro_send "sleep 1; reboot -f"
+	intro_rebooting
+	if wait_for 180 test -e "$S/ready"; then
+		ok "introspector rebooted itself (reboot -f)"
+	else
+		nok "introspector rebooted itself (reboot -f)"
+	fi
+	expect "its reboot notifier unmapped the page through the host (one unmap)" \
+		"$((unmaps + 1)) 0" "$(stat_of unmaps) $(stat_of live_maps)"
+	expect "... so the host's reset hook found nothing to revoke" "$resets" "$(stat_of resets)"
+
+	# a host unmap that fails: the guest never frees the page
+	echo 1 > /sys/kernel/debug/kvmmem/fail_unmaps
+	out=$(intro_run "/mnt/probe read /mnt/ro.tok $M 0 16")
+	expect "a host unmap that fails reaches the caller (EIO, injected)" "unmap: EIO" "$(sed -n 2p <<<"$out")"
+	expect "... the caller's range reads zeros again" "00000000000000000000000000000000" "$(sed -n 3p <<<"$out")"
+	expect "... and the guest quarantines the page instead of freeing it" "1" \
+		"$(intro_run "cat /sys/module/kvmmem_guest/parameters/quarantined_pages")"
 	intro_stop
 fi
 

@@ -23,6 +23,8 @@ case $path in
 *) nok "kvmmem_host came from $path" ;;
 esac
 check "kvmmem_host holds a reference on kvm" grep -q '^kvm .*kvmmem_host' /proc/modules
+expect "udev's rule 60-kvmmem.rules makes /dev/kvmmem-host root-only" "1" \
+	"$(udevadm test /sys/class/misc/kvmmem-host 2>&1 | grep -c '60-kvmmem.rules:[0-9]* MODE 0600')"
 check "probe on kvm_emulate_hypercall is armed on ftrace" \
 	grep -qE 'kvm_emulate_hypercall.*\[FTRACE\]' /sys/kernel/debug/kprobes/list
 sed 's/^/# kprobes: /' /sys/kernel/debug/kprobes/list

@@ -38,5 +38,17 @@ int main(void)
 	expect("KVM_INTRO_MEM_MAP", KVM_INTRO_MEM_MAP, 0x40306901);
 	expect("KVM_INTRO_MEM_UNMAP", KVM_INTRO_MEM_UNMAP,
 	       sizeof(long) == 8 ? 0x40086902 : 0x40046902);
+	/* kvmmem's batch ABI: the same for 32- and 64-bit callers */
+	expect("sizeof(struct kvmmem_batch)", sizeof(struct kvmmem_batch), 48);
+	expect("sizeof(struct kvmmem_batch_entry)",
+	       sizeof(struct kvmmem_batch_entry), 16);
+	expect("KVM_INTRO_MEM_MAP_BATCH", KVM_INTRO_MEM_MAP_BATCH, 0xc0306903);
+	expect("KVM_INTRO_MEM_UNMAP_BATCH", KVM_INTRO_MEM_UNMAP_BATCH,
+	       0xc0306904);
+	expect("KVM_HC_MEM_BATCH", KVM_HC_MEM_BATCH, 0x4b4d4201);
+	expect("sizeof(struct kvmmem_hc_batch)",
+	       sizeof(struct kvmmem_hc_batch), 56);
+	expect("batch descriptor and its largest chunk fit in a page",
+	       sizeof(struct kvmmem_hc_batch) + KVMMEM_HC_BATCH_MAX * 16 <= 4096, 1);
 	return failed;
 }

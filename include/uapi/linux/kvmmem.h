@@ -103,6 +103,93 @@ struct kvmi_mem_map {
 #define KVMMEM_MAP_RO		0
 #define KVMMEM_MAP_RW		1
 
+/**
+ * DOC: Batch ABI (kvmmem's own, beyond the original design)
+ *
+ * KVM_INTRO_MEM_MAP_BATCH maps @count pages in one call: entry i asks for
+ * the target's @gpa at the caller's @gva, as KVM_INTRO_MEM_MAP does, all
+ * under one token. KVM_INTRO_MEM_UNMAP_BATCH unmaps @count addresses (only
+ * each entry's @gva is read; @token is ignored). Entries are handled in
+ * order and the call stops at the first that fails: it then returns -1 with
+ * errno set as for that entry alone, and @done tells how many entries took
+ * effect before it. On success @done is @count. A fatal signal stops the
+ * call between two entries (EINTR, with @done set); other signals do not.
+ * At most KVMMEM_BATCH_MAX entries per call (EINVAL above, or for 0).
+ *
+ * The guest module sends them to the host in chunks of at most
+ * KVMMEM_HC_BATCH_MAX entries, one KVM_HC_MEM_BATCH hypercall each, so the
+ * vCPU returns to the guest between chunks and a long batch never stalls
+ * it long enough for a watchdog to notice.
+ */
+struct kvmmem_batch_entry {
+	__u64 gpa;
+	__u64 gva;
+};
+
+/**
+ * struct kvmmem_batch - argument of the batch ioctls
+ * @token: the grant's token (map only)
+ * @entries: user address of @count &struct kvmmem_batch_entry
+ * @count: number of entries, 1..KVMMEM_BATCH_MAX
+ * @done: out: entries that took effect, from the first
+ */
+struct kvmmem_batch {
+	struct kvmi_map_mem_token token;
+	__u64 entries;
+	__u32 count;
+	__u32 done;
+};
+
+#define KVMMEM_BATCH_MAX		65536
+#define KVM_INTRO_MEM_MAP_BATCH		_IOWR('i', 0x03, struct kvmmem_batch)
+#define KVM_INTRO_MEM_UNMAP_BATCH	_IOWR('i', 0x04, struct kvmmem_batch)
+
+/**
+ * DOC: Batch hypercall
+ *
+ * KVM_HC_MEM_BATCH (a number far from KVM's own, which are small, and from
+ * the original 32 and 33): a0 is the guest-physical address of a
+ * &struct kvmmem_hc_batch followed by its entries, in the introspector's
+ * memory; a1 and a2 must be 0. The host handles the entries in order,
+ * stops at the first failure (or when the introspector's VMM gets a fatal
+ * signal: -EINTR) and writes @done, @error and, for a map, @rights back.
+ * RAX is the number of entries that took effect (>= 0; the same as @done,
+ * so nothing is lost if the descriptor cannot be written back), or a
+ * negative error for the whole call, with nothing done: -KVM_ENOSYS as for
+ * 32 and 33, -EFAULT when the descriptor cannot be read, -EINVAL for a bad
+ * @op, @count or @reserved or a non-zero a1 or a2, -EACCES for a bad token
+ * (map).
+ */
+#define KVM_HC_MEM_BATCH	0x4b4d4201	/* "KMB", 1 */
+#define KVMMEM_HC_BATCH_MAX	64
+#define KVMMEM_BATCH_OP_MAP	1
+#define KVMMEM_BATCH_OP_UNMAP	2
+
+/**
+ * struct kvmmem_hc_batch - KVM_HC_MEM_BATCH descriptor
+ * @token: the grant's token (map only)
+ * @op: KVMMEM_BATCH_OP_MAP or KVMMEM_BATCH_OP_UNMAP
+ * @count: entries that follow, 1..KVMMEM_HC_BATCH_MAX
+ * @done: out: entries that took effect
+ * @error: out: 0, or the negative error of entry @done
+ * @rights: out (map): KVMMEM_MAP_RO or KVMMEM_MAP_RW
+ * @reserved: must be 0
+ * @ent: target gpa (map only) and introspector gpa of each entry
+ */
+struct kvmmem_hc_batch {
+	struct kvmi_map_mem_token token;
+	__u32 op;
+	__u32 count;
+	__u32 done;
+	__s32 error;
+	__u32 rights;
+	__u32 reserved;
+	struct {
+		__u64 target_gpa;
+		__u64 intro_gpa;
+	} ent[];
+};
+
 /*
  * A revoked mapping (revoke, expiry, target exit) stays in place until the
  * introspector unmaps it, but reads as this 16-byte pattern, repeated; its
