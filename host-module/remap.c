@@ -292,8 +292,15 @@ static long split_target(struct vm_area_struct *vma, unsigned long hva)
 	return -EBUSY;
 }
 
-/* Pin what backs @hva in @mm now; @mm is a target's (mm_users held). */
-static long pin_hva(struct mm_struct *mm, unsigned long hva, struct page **pagep)
+/*
+ * Pin what backs @hva in @mm now; @mm is a target's (mm_users held). The pin
+ * has write intent even for a read-only grant, so a page the target never
+ * touched is populated by it. (Pinning the shared zero page instead, and
+ * following the target's first write through the notifier, is the plan; it
+ * is not enabled until it has been proven stable in the lab.)
+ */
+static long pin_hva(struct mm_struct *mm, unsigned long hva,
+		    struct page **pagep)
 {
 	struct vm_area_struct *vma;
 	long ret = 0, n;
@@ -305,8 +312,8 @@ static long pin_hva(struct mm_struct *mm, unsigned long hva, struct page **pagep
 	if (!ret)
 		ret = split_target(vma, hva);
 	if (!ret) {
-		n = kvmmem_gup_remote(mm, hva, FOLL_WRITE | FOLL_LONGTERM,
-				      pagep, true);
+		n = kvmmem_gup_remote(mm, hva, FOLL_WRITE | FOLL_LONGTERM, pagep,
+				      true);
 		if (n != 1) {
 			ret = n == -ENOMEM ? -ENOMEM : -ENXIO;
 		} else if (PageTail(*pagep)) {

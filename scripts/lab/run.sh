@@ -58,8 +58,14 @@ fi
 
 # If CMD is still running a minute before the limit, put the kernel stacks
 # of every blocked task on the console: a hang leaves a trace to read.
+# The first hung-task report gets the same treatment at once.
 cat > "$logs/cmd.sh" <<EOF
 #!/bin/sh
+(
+	while ! dmesg | grep -q 'blocked for more than'; do sleep 5; done
+	echo w > /proc/sysrq-trigger
+	dmesg | grep -v 'kvmmem_host: .* refused' | tail -n 300 > /dev/console
+) &
 (
 	sleep $((limit - 60))
 	for t in /proc/[0-9]*/task/*; do

@@ -215,11 +215,17 @@ static int batch_cmd(int argc, char **argv, uint64_t gpa)
 		waitpid(pid, &st, 0);
 		printf("%s\n", WIFSIGNALED(st) ? "killed" : "finished first");
 	} else if (!strcmp(mode, "bench")) {
+		struct kvmi_mem_map m;
+
+		read_token(tf, &m.token);
 		t0 = now_us();
-		for (i = 0; i < n; i++)
-			if (do_map(tf, ent[i].gpa, (void *)(uintptr_t)ent[i].gva) ||
+		for (i = 0; i < n; i++) {
+			m.gpa = ent[i].gpa;
+			m.gva = ent[i].gva;
+			if (ioctl(dev, KVM_INTRO_MEM_MAP, &m) ||
 			    do_unmap((void *)(uintptr_t)ent[i].gva))
 				return 1;
+		}
 		t1 = now_us();
 		if (batch("map", tf, ent, n, 1) || batch("unmap", NULL, ent, n, 1))
 			return 1;

@@ -64,5 +64,5 @@ intro_run "/mnt/probe watch /mnt/token $(page "$jiffies") $(off "$jiffies") 8 50
 say "cleaning up"
 intro_stop
 kill "$TARGET"; wait "$TARGET" 2>/dev/null
-wait_for 10 test "$(stat_of live_maps)" = 0
+wait_until 10 '[ "$(stat_of live_maps)" = 0 ]'
 rmmod kvmmem_host && echo "kvmmem_host unloaded; all mappings gone"

@@ -37,6 +37,27 @@ wait_for() {
 	done
 }
 
+# stacks [PID]: kernel stacks of PID's threads and of every task asleep
+# in D state (uninterruptible or killable), for a hang report
+stacks() {
+	local t
+	for t in ${1:+/proc/$1/task/*} /proc/[0-9]*/task/*; do
+		case $t in /proc/"$1"/task/*) ;; *) grep -q '^State:.*D' "$t/status" 2>/dev/null || continue ;; esac
+		echo "# task $t $(cat "$t/comm" 2>/dev/null) $(grep '^State' "$t/status" 2>/dev/null)"
+		sed 's/^/#   /' "$t/stack" 2>/dev/null | head -n 30
+	done
+}
+
+# wait_until SECONDS 'CONDITION': evaluate the shell condition (command
+# substitutions included) again and again until it holds
+wait_until() {
+	local end=$((SECONDS + $1))
+	until eval "$2"; do
+		[ $SECONDS -ge $end ] && return 1
+		sleep 0.1
+	done
+}
+
 # --- host side -------------------------------------------------------------
 load_kvm() {
 	if grep -qw svm /proc/cpuinfo; then modprobe kvm_amd; else modprobe kvm_intel; fi
@@ -46,7 +67,8 @@ stat_of() {
 }
 
 # --- tvm: tiny VMs ----------------------------------------------------------
-# tvm_start NAME [MiB]; tvm NAME COMMAND... prints the answer line.
+# tvm_start NAME [MiB]; tvm NAME COMMAND... prints the answer line (waits
+# TVM_WAIT seconds at most, 30 by default).
 tvm_start() {
 	local n=$1 fd
 	rm -f "$LAB/$n.in" "$LAB/$n.out"
@@ -63,8 +85,9 @@ tvm() {
 	fd=TVM_FD_$n
 	lines=$(wc -l <"$LAB/$n.out")
 	echo "$*" >&"${!fd}"
-	if ! wait_for 30 test "$(wc -l <"$LAB/$n.out")" -gt "$lines"; then
+	if ! wait_until "${TVM_WAIT:-30}" '[ "$(wc -l <"$LAB/$n.out")" -gt "$lines" ]'; then
 		echo "timeout"
+		stacks "$(tvm_pid "$n")" >&2
 		return 1
 	fi
 	tail -n 1 "$LAB/$n.out"
@@ -75,6 +98,15 @@ tvm_stop() {
 	echo quit >&"${!fd}" 2>/dev/null
 	exec {fd}>&-
 	wait_for 10 sh -c "! kill -0 ${!p} 2>/dev/null" || kill -9 "${!p}"
+	wait "${!p}" 2>/dev/null
+	return 0
+}
+
+# tvm_kill NAME: kill -9 a tiny VM's VMM (never write to its pipe again)
+tvm_kill() {
+	local fd=TVM_FD_$1 p=TVM_PID_$1
+	kill -9 "${!p}"
+	exec {fd}>&-
 	wait "${!p}" 2>/dev/null
 	return 0
 }
@@ -177,10 +209,7 @@ PY
 intro_hang_report() {
 	local t
 	echo "# --- introspector hang report"
-	for t in /proc/"$INTRO_PID"/task/*; do
-		echo "# task ${t##*/} $(cat "$t/comm") $(grep '^State' "$t/status") wchan=$(cat "$t/wchan")"
-		sed 's/^/#   /' "$t/stack" 2>/dev/null | head -n 25
-	done
+	stacks "$INTRO_PID"
 	python3 - "$LAB/intro.mon" <<'PY' 2>&1 | grep -aE 'RIP|CR0|CR3|EFL|HLT' | sed 's/^/#   /'
 import socket, sys, time
 s = socket.socket(socket.AF_UNIX); s.settimeout(5); s.connect(sys.argv[1])

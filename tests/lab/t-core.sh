@@ -113,14 +113,14 @@ expect "... the introspector sees the target's value" "val=0x1111111111111111" "
 rs=$(stat_of resyncs)
 tvm tgt discard $X >/dev/null
 tvm tgt gwrite $X 0x2222222222222222 >/dev/null
-wait_for 10 test "$(tvm ti gread 0x404000)" = "val=0x2222222222222222"
+wait_until 10 '[ "$(tvm ti gread 0x404000)" = "val=0x2222222222222222" ]'
 expect "after the target drops and rewrites its page, the mapping follows it" \
 	"val=0x2222222222222222" "$(tvm ti gread 0x404000)"
 check "... through the target's MMU notifier (resyncs counter moved)" test "$(stat_of resyncs)" -gt "$rs"
 tvm ti gwrite 0x404000 0x3333333333333333 >/dev/null
 expect "... and the introspector's writes reach the target's new page" "val=0x3333333333333333" "$(tvm tgt gread $X)"
 expect "... unmap" "rax=0x0" "$(tvm ti hc 33 0x404000 0 0)"
-wait_for 5 test "$(stat_of pinned_pages)" = 0
+wait_until 5 '[ "$(stat_of pinned_pages)" = 0 ]'
 expect "... after which neither the old nor the new page stays pinned" "0" "$(stat_of pinned_pages)"
 
 # dirty logging (live migration) on the target: read-write maps are refused
@@ -153,6 +153,24 @@ expect "nothing else is checked before the token (unaligned, bad token)" "$bad" 
 diag "bad_token counter: $(stat_of bad_token)"
 expect "a map refused for a bad token leaves a log line naming the VM" "1" \
 	"$(dmesg | grep -c "map refused: introspector kvm-$ipid, .*no grant for this token" | awk '{ print ($1 > 0) }')"
+
+# token abuse and a hypercall fuzzer, from a tiny introspector of its own
+tvm_start tf 64
+gf=$(grant $LAB/tf.tok $tpid "$(tvm_pid tf)")
+tvm_token tf $LAB/tf.tok $TOK
+expect "each of the 256 one-bit flips of a valid token: -EACCES" "eacces=256 other=0" \
+	"$(tvm tf flips $TOK $M 0x400000)"
+pinf=$(pins) live=$(stat_of live_maps) t0=$SECONDS seed=${KVMMEM_FUZZ_SEED:-$RANDOM}
+out=$(TVM_WAIT=120 tvm tf fuzz "${KVMMEM_FUZZ_CALLS:-20000}" "$seed" $TOK)
+diag "hypercall fuzzer (seed $seed): $out in $((SECONDS - t0)) s"
+check "hypercall fuzzer: every answer is one the ABI allows, KVM's own for other numbers" \
+	grep -q "unexpected=0" <<<"$out"
+expect "... the target's bytes are unchanged (read-only grant)" "$tsum" "$(tvm tgt sum $M 0x100000)"
+tvm_stop tf
+wait_until 10 '[ "$(stat_of live_maps)" = "$live" ]'
+expect "... after its VM exits no mapping of it is left" "$live" "$(stat_of live_maps)"
+wait_until 10 '[ "$(pins)" = "$pinf" ]'
+expect "... and the host's pin counters are back where they were" "$pinf" "$(pins)"
 
 # grants that must be refused
 "$BIN/kvmmem-host" grant --target $$ --introspector "$ipid" --token-file $LAB/x.tok >/dev/null 2>&1
@@ -196,6 +214,51 @@ expect "writes to it reach only a private page" "ok" "$(tvm ti gwrite 0x403000 0
 expect "... and the target is untouched" "val=0x1122334455667788" "$(tvm tgt gread $W)"
 expect "the introspector can still unmap it" "rax=0x0" "$(tvm ti hc 33 0x403000 0 0)"
 "$BIN/kvmmem-host" list | sed 's/^/# /'
+
+# a page the target never touched reads zeros, and its first write shows
+U=0x1000000
+tvm_token ti $LAB/ti-ro.tok $TOK
+expect "read-only map of a target page never touched" "rax=0x0" "$(tvm ti hc 32 $TOK $U 0x407000)"
+expect "... reads zeros" "val=0x0" "$(tvm ti gread 0x407000)"
+tvm tgt gwrite $U 0x4444 >/dev/null
+wait_until 10 '[ "$(tvm ti gread 0x407000)" = "val=0x4444" ]'
+expect "... and the target's first write then shows in the introspector" "val=0x4444" "$(tvm ti gread 0x407000)"
+expect "... unmap" "rax=0x0" "$(tvm ti hc 33 0x407000 0 0)"
+
+# teardown while mapped: the host module cannot be unloaded under an overlay
+tvm ti hc 32 $TOK $M 0x400000 >/dev/null
+rmmod kvmmem_host 2>/dev/null
+expect "rmmod kvmmem_host is refused while an overlay exists (module in use)" "1 kvmmem_host" \
+	"$? $(grep -o '^kvmmem_host' /proc/modules)"
+expect "... the mapping is intact" "$(tvm tgt peek $M 16)" "$(tvm ti peek 0x400000 16)"
+tvm ti hc 33 0x400000 0 0 >/dev/null
+
+# teardown while mapped: kill -9 of the target's VMM
+tvm_start t2 64
+tvm t2 fill 0 0x10000 3 >/dev/null
+g2=$(grant $LAB/t2.tok "$(tvm_pid t2)" "$ipid")
+tvm_token ti $LAB/t2.tok $TOK
+expect "map from a second target" "rax=0x0" "$(tvm ti hc 32 $TOK 0x1000 0x408000)"
+expect "... its bytes" "$(tvm t2 peek 0x1000 16)" "$(tvm ti peek 0x408000 16)"
+ended=$(stat_of grants_ended)
+tvm_kill t2
+wait_until 10 '[ "$(stat_of grants_ended)" -gt "$ended" ]'
+check "kill -9 of the target's VMM ends its grant" test "$(stat_of grants_ended)" -gt "$ended"
+expect "... the mapping reads the revoked pattern, not the dead VM's memory" "val=0x723a6d656d6d766b" \
+	"$(tvm ti gread 0x408000)"
+expect "... and the introspector unmaps it" "rax=0x0" "$(tvm ti hc 33 0x408000 0 0)"
+check "... the grant is gone from the list" sh -c "! '$BIN/kvmmem-host' list | awk '{ print \$1 }' | grep -qx '$g2'"
+
+# teardown while mapped: kill -9 of the introspector's VMM
+tvm_start t3 64
+g3=$(grant $LAB/t3.tok "$tpid" "$(tvm_pid t3)")
+tvm_token t3 $LAB/t3.tok $TOK
+expect "a third VM maps as introspector" "rax=0x0" "$(tvm t3 hc 32 $TOK $M 0x400000)"
+live=$(stat_of live_maps)
+tvm_kill t3
+wait_until 10 '[ "$(stat_of live_maps)" -lt "$live" ]'
+expect "kill -9 of the introspector's VMM drops its mapping" "$((live - 1))" "$(stat_of live_maps)"
+check "... and ends its grant" sh -c "! '$BIN/kvmmem-host' list | awk '{ print \$1 }' | grep -qx '$g3'"
 
 # --- the Linux introspector through /dev/kvmmem -------------------------------
 if ! INTRO_REBOOT=1 intro_start; then
@@ -261,9 +324,9 @@ else
 		"$(sed -n 1p <<<"$out")|$(sed -n 2p <<<"$out")|$(sed -n 3p <<<"$out")"
 	hc0=$(stat_of hypercalls)
 	expect "SIGKILL during a long batch (8192 pages) kills the caller" "killed" \
-		"$(intro_run "/mnt/probe batch /mnt/ro.tok 0 8192 kill 1500" 120)"
+		"$(intro_run "/mnt/probe batch /mnt/ro.tok 0 8192 kill 300" 120)"
 	diag "hypercalls during the killed batch and its cleanup: $(($(stat_of hypercalls) - hc0))"
-	wait_for 60 test "$(stat_of live_maps)" = 0
+	wait_until 60 '[ "$(stat_of live_maps)" = 0 ]'
 	expect "... everything it had mapped is unmapped" "0" "$(stat_of live_maps)"
 	expect "... and no page is quarantined" "0" "$(intro_run "cat /sys/module/kvmmem_guest/parameters/quarantined_pages")"
 	out=$(intro_run "/mnt/probe batch /mnt/ro.tok $M 256 bench" 120)
@@ -291,6 +354,7 @@ else
 	expect "the target's bytes are unchanged after the introspector rebooted" "$wsum" "$(tvm tgt sum $W 0x1000)"
 
 	# reboot from inside: the guest's reboot notifier unmaps first
+	intro_run "modprobe kvmmem_guest" >/dev/null
 	intro_run "(/mnt/probe hold /mnt/rw.tok $W 0 60 > /mnt/hold2.log 2>&1 &); sleep 1; head -1 /mnt/hold2.log" >/dev/null
 	expect "introspector holds a mapping again" "1" "$(stat_of live_maps)"
 	unmaps=$(stat_of unmaps) resets=$(stat_of resets)
@@ -301,6 +365,7 @@ else
 	else
 		nok "introspector rebooted itself (reboot -f)"
 	fi
+	intro_run "modprobe kvmmem_guest" >/dev/null
 	expect "its reboot notifier unmapped the page through the host (one unmap)" \
 		"$((unmaps + 1)) 0" "$(stat_of unmaps) $(stat_of live_maps)"
 	expect "... so the host's reset hook found nothing to revoke" "$resets" "$(stat_of resets)"
@@ -320,9 +385,9 @@ for g in $("$BIN/kvmmem-host" list | awk 'NR > 1 { print $1 }'); do
 	"$BIN/kvmmem-host" revoke "$g"
 done
 tvm_stop tk; tvm_stop tj; tvm_stop ti; tvm_stop tgt
-wait_for 10 test "$(stat_of live_maps)" = 0
+wait_until 10 '[ "$(stat_of live_maps)" = 0 ]'
 expect "no mapping is left" "0" "$(stat_of live_maps)"
-wait_for 10 test "$(stat_of pinned_pages)" = 0
+wait_until 10 '[ "$(stat_of pinned_pages)" = 0 ]'
 expect "no page is left pinned (module counter)" "0" "$(stat_of pinned_pages)"
 expect "the host's pin counters are back to their baseline" "$pin0" "$(pins)"
 check "kvmmem_host unloads" rmmod kvmmem_host

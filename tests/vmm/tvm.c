@@ -19,6 +19,12 @@
  *   discard GPA            MADV_DONTNEED the page: the VMM drops it, as a
  *                          balloon does; prints "ok"
  *   dirtylog 0|1           turn KVM dirty logging of the RAM slot off/on
+ *   fuzz N SEED TOKGPA     N random and crafted kvmmem hypercalls (32, 33,
+ *                          batch, neighbours) from vCPU 0, with the valid
+ *                          token at TOKGPA mixed in; unmaps what it mapped;
+ *                          prints "calls=... mapped=... unexpected=..."
+ *   flips TOKGPA TGPA IGPA map with each of the 256 one-bit flips of the
+ *                          token at TOKGPA; prints how many got -EACCES
  *   counter GPA            start vCPU 1 incrementing u64 at GPA
  *   stopcounter            stop it; prints "ok"
  *   pid                    prints "pid=N"
@@ -272,6 +278,179 @@ static uint64_t fnv(const uint8_t *p, uint64_t len)
 	return h;
 }
 
+/* --- hypercall fuzzing -------------------------------------------------- */
+#define HC_BATCH	0x4b4d4201ULL
+#define FZ_DESC		0xb000		/* batch descriptor page */
+#define FZ_POOL		0x500000	/* 64 introspector slots */
+#define FZ_SLOTS	64
+#define ENOSYS_RAX	((uint64_t)-1000)
+
+static uint64_t fz_state;
+
+static uint64_t fz_rand(void)
+{
+	fz_state ^= fz_state << 13;
+	fz_state ^= fz_state >> 7;
+	fz_state ^= fz_state << 17;
+	return fz_state;
+}
+
+/* A gpa worth trying: boundaries, MMIO, unbacked, unaligned, random. */
+static uint64_t fz_gpa(void)
+{
+	static const uint64_t crafted[] = {
+		0, 0x1000, 0x100000, 0x200000, 0xfee00000, 0xfec00000,
+		ROM_GPA, ROM_GPA + 0x10000, 0xfffff000, 1ULL << 32,
+		1ULL << 40, ~0xfffULL, ~0ULL,
+	};
+	uint64_t r = fz_rand();
+
+	switch (r % 6) {
+	case 0:
+		return crafted[(r >> 8) % (sizeof(crafted) / sizeof(crafted[0]))];
+	case 1:
+		return ram_size - 0x1000 + ((r >> 8) % 3) * 0x1000;
+	case 2:
+		return (r >> 8) % ram_size;			/* unaligned too */
+	case 3:
+		return fz_rand();
+	default:
+		return ((r >> 8) % ram_size) & ~0xfffULL;
+	}
+}
+
+/* An introspector gpa: mostly our slots; never our own code or tables. */
+static uint64_t fz_igpa(void)
+{
+	uint64_t r = fz_rand(), g;
+
+	if (r % 4)
+		return FZ_POOL + ((r >> 8) % FZ_SLOTS) * 0x1000;
+	g = fz_gpa();
+	return g < 0x10000 ? FZ_POOL : g;
+}
+
+static void fz_token(uint64_t tokgpa, const uint8_t *good)
+{
+	uint64_t r = fz_rand();
+
+	memcpy(ram + tokgpa, good, 32);
+	if (r % 3 == 0)
+		ram[tokgpa + (r >> 8) % 32] ^= 1 << ((r >> 16) % 8);
+	else if (r % 17 == 1)
+		memset(ram + tokgpa, 0, 32);
+}
+
+static void fz_batch(uint64_t tokgpa, const uint8_t *good)
+{
+	uint8_t *d = ram + FZ_DESC;
+	uint32_t op = fz_rand() % 5 ? 1 + fz_rand() % 2 : fz_rand() % 4;
+	uint32_t count = fz_rand() % 8 ? fz_rand() % 65 : fz_rand() % 300;
+	uint32_t zero = 0, res = fz_rand() % 20 ? 0 : (uint32_t)fz_rand();
+	uint32_t i, max = count > 64 ? 64 : count;
+	uint64_t e[2];
+
+	fz_token(tokgpa, good);
+	memcpy(d, ram + tokgpa, 32);
+	memcpy(d + 32, &op, 4);
+	memcpy(d + 36, &count, 4);
+	memcpy(d + 40, &zero, 4);
+	memcpy(d + 44, &zero, 4);
+	memcpy(d + 48, &zero, 4);
+	memcpy(d + 52, &res, 4);
+	for (i = 0; i < max; i++) {
+		e[0] = fz_gpa();
+		e[1] = fz_igpa();
+		if (i && fz_rand() % 8 == 0)		/* overlapping entries */
+			memcpy(e, d + 56 + 16 * (fz_rand() % i), 16);
+		memcpy(d + 56 + 16 * i, e, 16);
+	}
+}
+
+static void fuzz(uint64_t n, uint64_t seed, uint64_t tokgpa)
+{
+	static const uint64_t others[] = { 31, 34, 35, HC_BATCH - 1, HC_BATCH + 1,
+					   0x4b4d4200, 0x100000020ULL };
+	uint64_t i, out, nr, a0, a1, a2, r, mapped = 0, unexpected = 0;
+	uint64_t errs = 0, oks = 0, calls;
+	uint8_t good[32];
+
+	fz_state = seed | 1;
+	memcpy(good, ram + tokgpa, 32);
+	for (i = 0; i < n; i++) {
+		r = fz_rand() % 10;
+		a1 = 0;
+		a2 = 0;
+		if (r < 4) {				/* single map */
+			fz_token(tokgpa, good);
+			nr = 32;
+			a0 = fz_rand() % 16 ? tokgpa : fz_gpa();
+			a1 = fz_gpa();
+			a2 = fz_igpa();
+		} else if (r < 6) {			/* single unmap */
+			nr = 33;
+			a0 = fz_igpa();
+		} else if (r < 9) {			/* batch */
+			fz_batch(tokgpa, good);
+			nr = HC_BATCH;
+			a0 = fz_rand() % 16 ? FZ_DESC : fz_gpa();
+			a1 = fz_rand() % 16 ? 0 : fz_rand();
+			a2 = fz_rand() % 16 ? 0 : fz_rand();
+		} else {				/* not ours */
+			nr = others[fz_rand() % (sizeof(others) / sizeof(others[0]))];
+			a0 = fz_rand();
+			a1 = fz_rand();
+			a2 = fz_rand();
+		}
+		if (run_once(&vcpus[0], CODE_GPA, nr, a0, a1, a2, &out)) {
+			unexpected++;
+			break;
+		}
+		if (nr != 32 && nr != 33 && nr != HC_BATCH) {
+			unexpected += out != ENOSYS_RAX;
+			continue;
+		}
+		if ((int64_t)out < 0)
+			errs++;
+		else
+			oks++;
+		if (nr == 32 && out <= 1)
+			mapped++;
+		/* a single map answers only RO (0), RW (1) or an errno */
+		if (nr == 32 && (int64_t)out > 1)
+			unexpected++;
+		/* a batch answers at most the entries it was given */
+		if (nr == HC_BATCH && (int64_t)out > 64)
+			unexpected++;
+	}
+	calls = i;
+	memcpy(ram + tokgpa, good, 32);
+	for (i = 0; i < FZ_SLOTS; i++)
+		run_once(&vcpus[0], CODE_GPA, 33, FZ_POOL + i * 0x1000, 0, 0, &out);
+	printf("calls=%" PRIu64 " ok=%" PRIu64 " errors=%" PRIu64 " maps=%" PRIu64
+	       " unexpected=%" PRIu64 "\n", calls, oks, errs, mapped,
+	       unexpected);
+}
+
+/* Every one-bit flip of the token at @tokgpa must get the same -EACCES. */
+static void flips(uint64_t tokgpa, uint64_t tgpa, uint64_t igpa)
+{
+	uint64_t out, eacces = 0, other = 0;
+	int bit;
+
+	for (bit = 0; bit < 256; bit++) {
+		ram[tokgpa + bit / 8] ^= 1 << (bit % 8);
+		if (run_once(&vcpus[0], CODE_GPA, 32, tokgpa, tgpa, igpa, &out))
+			out = 0;
+		ram[tokgpa + bit / 8] ^= 1 << (bit % 8);
+		if (out == (uint64_t)-13)
+			eacces++;
+		else
+			other++;
+	}
+	printf("eacces=%" PRIu64 " other=%" PRIu64 "\n", eacces, other);
+}
+
 static void command(char *line)
 {
 	uint64_t a[5] = { 0 }, out, i;
@@ -331,6 +510,10 @@ static void command(char *line)
 			printf("dirtylog: %s\n", strerror(errno));
 		else
 			printf("ok\n");
+	} else if (!strcmp(cmd, "fuzz") && n >= 4 && in_ram(a[2], 32)) {
+		fuzz(a[0], a[1], a[2]);
+	} else if (!strcmp(cmd, "flips") && n >= 4 && in_ram(a[0], 32)) {
+		flips(a[0], a[1], a[2]);
 	} else if (!strcmp(cmd, "counter") && n >= 2 && in_ram(a[0], 8) &&
 		   !counter_running) {
 		counter_running = 1;
