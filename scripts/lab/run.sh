@@ -56,27 +56,46 @@ if [ $interactive = 1 ]; then
 		-append "$cmdline kvmmem.run=/bin/bash"
 fi
 
-# If CMD is still running a minute before the limit, put the kernel stacks
-# of every blocked task on the console: a hang leaves a trace to read.
-# The first hung-task report gets the same treatment at once.
+# Hang reports, so that a hang leaves a trace to read: when CMD has printed
+# nothing for 150 s, when the kernel first reports a hung task, and a
+# minute before the limit, the kernel stacks of every task of the lab's
+# programs and of every task asleep in D state go to the console.
 cat > "$logs/cmd.sh" <<EOF
 #!/bin/sh
+report() {
+	echo "== lab hang report (\$1)"
+	for t in /proc/[0-9]*/task/*; do
+		c=\$(cat \$t/comm 2>/dev/null)
+		case \$c in tvm|qemu-system-x86|probe|bash|t-*.sh) ;;
+		*) grep -q '^State:.*D' \$t/status 2>/dev/null || continue ;;
+		esac
+		echo "== \$t \$c \$(grep '^State' \$t/status 2>/dev/null)"
+		cat \$t/stack 2>/dev/null
+	done
+	echo w > /proc/sysrq-trigger
+	dmesg | grep -v 'kvmmem_host: .* refused' | tail -n 150
+}
 (
 	while ! dmesg | grep -q 'blocked for more than'; do sleep 5; done
-	echo w > /proc/sysrq-trigger
-	dmesg | grep -v 'kvmmem_host: .* refused' | tail -n 300 > /dev/console
+	report "hung task" > /dev/console 2>&1
+) &
+(
+	touch /tmp/lab-progress
+	while sleep 10; do
+		[ -n "\$(find /tmp/lab-progress -mmin -2.5 2>/dev/null)" ] && continue
+		report "no output for 150 s" > /dev/console 2>&1
+		break
+	done
 ) &
 (
 	sleep $((limit - 60))
-	for t in /proc/[0-9]*/task/*; do
-		grep -q '^State:.*D' \$t/status 2>/dev/null || continue
-		echo "== blocked: \$t \$(cat \$t/comm)"
-		cat \$t/stack
-	done > /dev/console 2>&1
-	echo w > /proc/sysrq-trigger
-	dmesg | tail -n 200 > /dev/console
+	report "time limit near" > /dev/console 2>&1
 ) &
-$*
+{ $*; echo \$? > /tmp/lab-rc; } 2>&1 | while IFS= read -r l; do
+	printf '%s\n' "\$l"
+	touch /tmp/lab-progress
+done
+exit \$(cat /tmp/lab-rc)
 EOF
 chmod +x "$logs/cmd.sh"
 : > "$logs/results.log"

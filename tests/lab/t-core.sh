@@ -11,6 +11,15 @@ C=0x200000		# target counter
 W=0x300000		# written by read-write tests
 E64=0xfffffffffffffc18	# -KVM_ENOSYS
 neg() { printf 'rax=0x%x' $((-$1)); }
+# target_runs WHAT: the target VM is undisturbed (its vCPU still runs)
+target_runs() {
+	if tvm tgt gread $C | grep -q '^val='; then
+		ok "the target VM still runs after $1"
+	else
+		nok "the target VM still runs after $1"
+		sed 's/^/# tgt: /' "$LAB/tgt.err"
+	fi
+}
 
 load_kvm
 modprobe kvmmem_host || { nok "kvmmem_host loads"; exit 1; }
@@ -154,6 +163,8 @@ diag "bad_token counter: $(stat_of bad_token)"
 expect "a map refused for a bad token leaves a log line naming the VM" "1" \
 	"$(dmesg | grep -c "map refused: introspector kvm-$ipid, .*no grant for this token" | awk '{ print ($1 > 0) }')"
 
+target_runs "the tiny introspector's tests"
+
 # token abuse and a hypercall fuzzer, from a tiny introspector of its own
 tvm_start tf 64
 gf=$(grant $LAB/tf.tok $tpid "$(tvm_pid tf)")
@@ -161,11 +172,12 @@ tvm_token tf $LAB/tf.tok $TOK
 expect "each of the 256 one-bit flips of a valid token: -EACCES" "eacces=256 other=0" \
 	"$(tvm tf flips $TOK $M 0x400000)"
 pinf=$(pins) live=$(stat_of live_maps) t0=$SECONDS seed=${KVMMEM_FUZZ_SEED:-$RANDOM}
-out=$(TVM_WAIT=120 tvm tf fuzz "${KVMMEM_FUZZ_CALLS:-20000}" "$seed" $TOK)
+out=$(TVM_WAIT=300 tvm tf fuzz "${KVMMEM_FUZZ_CALLS:-100000}" "$seed" $TOK)
 diag "hypercall fuzzer (seed $seed): $out in $((SECONDS - t0)) s"
 check "hypercall fuzzer: every answer is one the ABI allows, KVM's own for other numbers" \
 	grep -q "unexpected=0" <<<"$out"
 expect "... the target's bytes are unchanged (read-only grant)" "$tsum" "$(tvm tgt sum $M 0x100000)"
+target_runs "the fuzzer"
 tvm_stop tf
 wait_until 10 '[ "$(stat_of live_maps)" = "$live" ]'
 expect "... after its VM exits no mapping of it is left" "$live" "$(stat_of live_maps)"
@@ -259,6 +271,7 @@ tvm_kill t3
 wait_until 10 '[ "$(stat_of live_maps)" -lt "$live" ]'
 expect "kill -9 of the introspector's VMM drops its mapping" "$((live - 1))" "$(stat_of live_maps)"
 check "... and ends its grant" sh -c "! '$BIN/kvmmem-host' list | awk '{ print \$1 }' | grep -qx '$g3'"
+target_runs "the teardown tests"
 
 # --- the Linux introspector through /dev/kvmmem -------------------------------
 if ! INTRO_REBOOT=1 intro_start; then
@@ -283,6 +296,7 @@ else
 	else
 		nok "live counter: $(tr '\n' ' ' <<<"$out")"
 		diag "the target's own view before and after: $c0 $c1 (VMM: $(tvm tgt peek $C 8))"
+		sed 's/^/# tgt: /' "$LAB/tgt.err"
 	fi
 	out=$(intro_run "/mnt/probe write /mnt/rw.tok $W 16 0x0102030405060708")
 	expect "read-write: the introspector's write is read back by the target" "val=0x102030405060708" "$(tvm tgt gread $((W + 16)))"
@@ -353,22 +367,7 @@ else
 	expect "the reset revoked the mapping" "0" "$(stat_of live_maps)"
 	expect "the target's bytes are unchanged after the introspector rebooted" "$wsum" "$(tvm tgt sum $W 0x1000)"
 
-	# reboot from inside: the guest's reboot notifier unmaps first
 	intro_run "modprobe kvmmem_guest" >/dev/null
-	intro_run "(/mnt/probe hold /mnt/rw.tok $W 0 60 > /mnt/hold2.log 2>&1 &); sleep 1; head -1 /mnt/hold2.log" >/dev/null
-	expect "introspector holds a mapping again" "1" "$(stat_of live_maps)"
-	unmaps=$(stat_of unmaps) resets=$(stat_of resets)
-	intro_send "sleep 1; reboot -f"
-	intro_rebooting
-	if wait_for 180 test -e "$S/ready"; then
-		ok "introspector rebooted itself (reboot -f)"
-	else
-		nok "introspector rebooted itself (reboot -f)"
-	fi
-	intro_run "modprobe kvmmem_guest" >/dev/null
-	expect "its reboot notifier unmapped the page through the host (one unmap)" \
-		"$((unmaps + 1)) 0" "$(stat_of unmaps) $(stat_of live_maps)"
-	expect "... so the host's reset hook found nothing to revoke" "$resets" "$(stat_of resets)"
 
 	# a host unmap that fails: the guest never frees the page
 	echo 1 > /sys/kernel/debug/kvmmem/fail_unmaps
@@ -377,7 +376,19 @@ else
 	expect "... the caller's range reads zeros again" "00000000000000000000000000000000" "$(sed -n 3p <<<"$out")"
 	expect "... and the guest quarantines the page instead of freeing it" "1" \
 		"$(intro_run "cat /sys/module/kvmmem_guest/parameters/quarantined_pages")"
-	intro_stop
+
+	# halt from inside: the guest's reboot notifier (it runs alike for halt,
+	# power-off, restart and kexec) unmaps through the host before the
+	# kernel stops. A guest-initiated restart is not used here: in the
+	# nested TCG lab it can wedge the lab host itself.
+	intro_run "(/mnt/probe hold /mnt/rw.tok $W 0 60 > /mnt/hold2.log 2>&1 &); sleep 1; head -1 /mnt/hold2.log" >/dev/null
+	live=$(stat_of live_maps) unmaps=$(stat_of unmaps)
+	intro_send "sleep 1; busybox halt -f"
+	wait_until 60 '[ "$(stat_of unmaps)" -gt "$unmaps" ]'
+	expect "on halt the guest's reboot notifier unmaps its page through the host" \
+		"$((unmaps + 1)) $((live - 1))" "$(stat_of unmaps) $(stat_of live_maps)"
+	kill -9 "$INTRO_PID"
+	wait "$INTRO_PID" 2>/dev/null
 fi
 
 # --- teardown -------------------------------------------------------------------

@@ -144,6 +144,22 @@ static int set_cpl(struct vcpu *v, int cpl)
 }
 
 /* Run vCPU @v from @rip with the given GPRs until it exits; returns RAX. */
+/* Tell the log (stderr) why KVM stopped a vCPU with an internal error. */
+static void report_internal(struct vcpu *v)
+{
+	struct kvm_regs regs;
+	unsigned int i;
+
+	if (v->run->exit_reason != KVM_EXIT_INTERNAL_ERROR)
+		return;
+	ioctl(v->fd, KVM_GET_REGS, &regs);
+	fprintf(stderr, "vcpu %d: internal error, suberror %u, rip %#llx, data",
+		(int)(v - vcpus), v->run->internal.suberror, regs.rip);
+	for (i = 0; i < v->run->internal.ndata && i < 8; i++)
+		fprintf(stderr, " %#llx", v->run->internal.data[i]);
+	fprintf(stderr, "\n");
+}
+
 static int run_once(struct vcpu *v, uint64_t rip, uint64_t rax, uint64_t rbx,
 		    uint64_t rcx, uint64_t rdx, uint64_t *out)
 {
@@ -159,6 +175,7 @@ static int run_once(struct vcpu *v, uint64_t rip, uint64_t rax, uint64_t rbx,
 		return -1;
 	}
 	if (v->run->exit_reason != KVM_EXIT_IO || v->run->io.port != 0x80) {
+		report_internal(v);
 		printf("exit=%u\n", v->run->exit_reason);
 		return -1;
 	}
@@ -185,6 +202,10 @@ static void *counter_main(void *arg)
 	while (counter_running) {
 		if (ioctl(v->fd, KVM_RUN, 0) && errno != EINTR)
 			break;
+		if (v->run->exit_reason == KVM_EXIT_INTERNAL_ERROR) {
+			report_internal(v);
+			break;
+		}
 		usleep(1000);
 	}
 	return NULL;
