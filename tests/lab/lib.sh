@@ -135,7 +135,10 @@ intro_qemu() {
 intro_boot_systemd() {
 	rm -rf "$INTRO_SHARE"
 	mkdir -p "$INTRO_SHARE"
-	timeout 300 bash -c "$(declare -f intro_qemu); LAB=$LAB TOP=$TOP KVER=$KVER INTRO_SHARE=$INTRO_SHARE intro_qemu 512 -no-reboot 'kvmmem.init=systemd systemd.unit=kernel-command-line.target systemd.run=$TOP/tests/lab/boot-check.sh systemd.run_success_action=poweroff' -systemd"
+	# the script goes through the share: under systemd the project may not
+	# be visible where it lives (a clone under /tmp, say)
+	cp "$TOP/tests/lab/boot-check.sh" "$INTRO_SHARE/"
+	timeout 300 bash -c "$(declare -f intro_qemu); LAB=$LAB TOP=$TOP KVER=$KVER INTRO_SHARE=$INTRO_SHARE intro_qemu 512 -no-reboot 'kvmmem.init=systemd systemd.unit=kernel-command-line.target systemd.run=/mnt/boot-check.sh systemd.run_success_action=poweroff' -systemd"
 }
 intro_start() {
 	rm -rf "$INTRO_SHARE"
