@@ -174,6 +174,7 @@ expect "each of the 256 one-bit flips of a valid token: -EACCES" "eacces=256 oth
 pinf=$(pins) live=$(stat_of live_maps) t0=$SECONDS seed=${KVMMEM_FUZZ_SEED:-$RANDOM}
 out=$(TVM_WAIT=300 tvm tf fuzz "${KVMMEM_FUZZ_CALLS:-100000}" "$seed" $TOK)
 diag "hypercall fuzzer (seed $seed): $out in $((SECONDS - t0)) s"
+sed 's/^/# tf: /' "$LAB/tf.err"
 check "hypercall fuzzer: every answer is one the ABI allows, KVM's own for other numbers" \
 	grep -q "unexpected=0" <<<"$out"
 expect "... the target's bytes are unchanged (read-only grant)" "$tsum" "$(tvm tgt sum $M 0x100000)"
