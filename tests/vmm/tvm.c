@@ -185,6 +185,9 @@ static int run_once(struct vcpu *v, uint64_t rip, uint64_t rax, uint64_t rbx,
 	}
 	if (v->run->exit_reason != KVM_EXIT_IO || v->run->io.port != 0x80) {
 		report_internal(v);
+		fprintf(stderr, "vcpu %d: exit reason %u (run from %#llx)\n",
+			(int)(v - vcpus), v->run->exit_reason,
+			(unsigned long long)rip);
 		printf("exit=%u\n", v->run->exit_reason);
 		return -1;
 	}
