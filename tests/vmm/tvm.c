@@ -209,14 +209,29 @@ static void *counter_main(void *arg)
 		.rip = CODE1_GPA, .rbx = (uintptr_t)arg, .rflags = 2,
 	};
 
+	int stops = 0;
+
 	if (ioctl(v->fd, KVM_SET_REGS, &regs))
 		die("KVM_SET_REGS");
 	while (counter_running) {
 		if (ioctl(v->fd, KVM_RUN, 0) && errno != EINTR)
 			break;
-		if (v->run->exit_reason == KVM_EXIT_INTERNAL_ERROR) {
+		if (v->run->exit_reason == KVM_EXIT_INTERNAL_ERROR ||
+		    v->run->exit_reason == KVM_EXIT_SHUTDOWN) {
+			/*
+			 * The vCPU stopped (seen in the nested TCG lab): log
+			 * it and start the loop again; the count goes on from
+			 * what is in memory.
+			 */
 			report_internal(v);
-			break;
+			fprintf(stderr, "vcpu 1: exit reason %u, restart %d\n",
+				v->run->exit_reason, ++stops);
+			if (stops > 10)
+				break;
+			long_mode(v);
+			if (ioctl(v->fd, KVM_SET_REGS, &regs))
+				die("KVM_SET_REGS");
+			continue;
 		}
 		usleep(1000);
 	}
