@@ -62,6 +62,9 @@ if [ "$(arg kvmmem.init)" = systemd ]; then
 	mkdir -p $o/upper $o/work $o/root
 	mount -t overlay overlay -o lowerdir=$r,upperdir=$o/upper,workdir=$o/work $o/root
 	rm -f $o/root/.dockerenv $o/root/run/.containerenv
+	# a fresh /tmp, as a real boot has (tmpfiles would otherwise walk and
+	# empty the build machine's /tmp through the overlay, for minutes)
+	mount -t tmpfs tmpfs $o/root/tmp
 	[ "$(arg kvmmem.share)" = 1 ] && mount --move $r/mnt $o/root/mnt
 	exec chroot $o/root /lib/systemd/systemd
 fi
