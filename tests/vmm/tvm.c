@@ -169,6 +169,9 @@ static void report_internal(struct vcpu *v)
 	fprintf(stderr, "\n");
 }
 
+/* Set while a command runs many vCPU entries: one answer line only. */
+static int quiet;
+
 static int run_once(struct vcpu *v, uint64_t rip, uint64_t rax, uint64_t rbx,
 		    uint64_t rcx, uint64_t rdx, uint64_t *out)
 {
@@ -180,7 +183,8 @@ static int run_once(struct vcpu *v, uint64_t rip, uint64_t rax, uint64_t rbx,
 	if (ioctl(v->fd, KVM_SET_REGS, &regs))
 		die("KVM_SET_REGS");
 	if (ioctl(v->fd, KVM_RUN, 0)) {
-		printf("err=%d\n", errno);
+		if (!quiet)
+			printf("err=%d\n", errno);
 		return -1;
 	}
 	if (v->run->exit_reason != KVM_EXIT_IO || v->run->io.port != 0x80) {
@@ -188,7 +192,8 @@ static int run_once(struct vcpu *v, uint64_t rip, uint64_t rax, uint64_t rbx,
 		fprintf(stderr, "vcpu %d: exit reason %u (run from %#llx)\n",
 			(int)(v - vcpus), v->run->exit_reason,
 			(unsigned long long)rip);
-		printf("exit=%u\n", v->run->exit_reason);
+		if (!quiet)
+			printf("exit=%u\n", v->run->exit_reason);
 		return -1;
 	}
 	if (ioctl(v->fd, KVM_GET_REGS, &regs))
@@ -424,6 +429,7 @@ static void fuzz(uint64_t n, uint64_t seed, uint64_t tokgpa)
 	uint8_t good[32];
 
 	fz_state = seed | 1;
+	quiet = 1;
 	memcpy(good, ram + tokgpa, 32);
 	for (i = 0; i < n; i++) {
 		r = fz_rand() % 10;
@@ -481,6 +487,7 @@ static void fuzz(uint64_t n, uint64_t seed, uint64_t tokgpa)
 	memcpy(ram + tokgpa, good, 32);
 	for (i = 0; i < FZ_SLOTS; i++)
 		run_once(&vcpus[0], CODE_GPA, 33, FZ_POOL + i * 0x1000, 0, 0, &out);
+	quiet = 0;
 	printf("calls=%" PRIu64 " ok=%" PRIu64 " errors=%" PRIu64 " maps=%" PRIu64
 	       " vcpu_stops=%" PRIu64 " unexpected=%" PRIu64 "\n", calls, oks,
 	       errs, mapped, guest_stops, unexpected + (guest_stops > 10));
@@ -492,6 +499,7 @@ static void flips(uint64_t tokgpa, uint64_t tgpa, uint64_t igpa)
 	uint64_t out, eacces = 0, other = 0;
 	int bit;
 
+	quiet = 1;
 	for (bit = 0; bit < 256; bit++) {
 		ram[tokgpa + bit / 8] ^= 1 << (bit % 8);
 		if (run_once(&vcpus[0], CODE_GPA, 32, tokgpa, tgpa, igpa, &out))
@@ -502,6 +510,7 @@ static void flips(uint64_t tokgpa, uint64_t tgpa, uint64_t igpa)
 		else
 			other++;
 	}
+	quiet = 0;
 	printf("eacces=%" PRIu64 " other=%" PRIu64 "\n", eacces, other);
 }
 
