@@ -122,7 +122,7 @@ fi
 # failure stays visible; a real bug fails both runs.
 lab_retries=0
 lab_once() {	# KVER NAME TEST ATTEMPT: run, print TAP and "#rc=N"
-	scripts/lab/run.sh -n "$2-$4" -t 900 "$1" "$top/$3" 2>&1
+	scripts/lab/run.sh -n "$2-$4" -t 600 "$1" "$top/$3" 2>&1
 	local rc=$?
 	[ $rc != 0 ] && nok "lab $1 $2 ended with status $rc" &&
 		tail -n 60 "build/lab/$1/logs/$2-$4/console.log" | sed 's/^/# console: /'

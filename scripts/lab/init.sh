@@ -51,6 +51,12 @@ if [ -n "$proj" ]; then
 	mount --bind /proj "$r$proj"
 fi
 hostname lab
+# khugepaged's collapses need TLB-flush IPIs that a lab CPU running a nested
+# guest has been seen never to answer (a soft lockup in the lab host, from
+# QEMU's emulation). Keep THP at fault time, which the tests need (target
+# huge pages are split), but stop the collapsing scans.
+echo 4294967295 > /sys/kernel/mm/transparent_hugepage/khugepaged/scan_sleep_millisecs 2>/dev/null
+echo 4294967295 > /sys/kernel/mm/transparent_hugepage/khugepaged/alloc_sleep_millisecs 2>/dev/null
 
 # kvmmem.init=systemd: boot the exported root's systemd as PID 1 instead,
 # on a writable overlay of it without the build machine's container
