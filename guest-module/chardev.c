@@ -37,7 +37,9 @@
  * page at the caller's address with a MAP_FIXED mapping of a private file,
  * replacing whatever was there. A read-only grant gives a mapping without
  * write permission (and without VM_MAYWRITE), so a stray write is a SIGSEGV
- * in the caller, never a host fault that would stop the VM.
+ * in the caller, never a host fault that would stop the VM. That file holds
+ * a reference on the page and faults it back in if the caller zaps its PTE
+ * (MADV_DONTNEED), so the page lives as long as any mapping of it.
  *
  * Each open file keeps its own record, keyed by the caller's address. Unmap
  * looks the page up in that record (never by walking page tables again),
@@ -82,18 +84,46 @@ MODULE_PARM_DESC(quarantined_pages, "pages the host failed to unmap, kept out of
 
 static const struct file_operations page_fops;
 
+/*
+ * The caller may zap its PTE (MADV_DONTNEED, say): the next access faults
+ * the same page back in, as a file page would come back.
+ */
+static vm_fault_t page_fault(struct vm_fault *vmf)
+{
+	struct page *page = vmf->vma->vm_file->private_data;
+
+	if (vmf->pgoff)
+		return VM_FAULT_SIGBUS;
+	get_page(page);
+	vmf->page = page;
+	return 0;
+}
+
+static const struct vm_operations_struct page_vm_ops = {
+	.fault	= page_fault,
+};
+
 static int page_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	if (vma->vm_pgoff || vma_pages(vma) != 1)
 		return -EINVAL;
 	kvmmem_vma_set_flags(vma, VM_DONTCOPY | VM_DONTEXPAND | VM_DONTDUMP,
 			     (vma->vm_flags & VM_WRITE) ? 0 : VM_MAYWRITE);
+	vma->vm_ops = &page_vm_ops;
 	return vm_insert_page(vma, vma->vm_start, file->private_data);
 }
 
+/* The file holds a reference on its page: faults may still come. */
+static int page_release(struct inode *inode, struct file *file)
+{
+	put_page(file->private_data);
+	return 0;
+}
+
 static const struct file_operations page_fops = {
-	.owner	= THIS_MODULE,
-	.mmap	= page_mmap,
+	.owner		= THIS_MODULE,
+	.mmap		= page_mmap,
+	.release	= page_release,
 };
 
 /* Put @page at @gva in the current process, replacing what was there. */
@@ -102,10 +132,13 @@ static int install_page(struct page *page, unsigned long gva, bool writable)
 	unsigned long addr;
 	struct file *file;
 
+	get_page(page);
 	file = anon_inode_getfile("[kvmmem]", &page_fops, page,
 				  writable ? O_RDWR : O_RDONLY);
-	if (IS_ERR(file))
+	if (IS_ERR(file)) {
+		put_page(page);
 		return PTR_ERR(file);
+	}
 	addr = vm_mmap(file, gva, PAGE_SIZE,
 		       PROT_READ | (writable ? PROT_WRITE : 0),
 		       MAP_SHARED | MAP_FIXED, 0);

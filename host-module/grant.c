@@ -15,6 +15,7 @@
 #include "grant.h"
 #include "remap.h"
 #include "stats.h"
+#include "throttle.h"
 
 /**
  * DOC: Grants, theory of operation
@@ -96,6 +97,8 @@ static void grant_kill(struct kvmmem_grant *g, const char *why)
 	lockdep_assert_held(&kvmmem_lock);
 	g->dead = true;
 	list_del_init(&g->node);
+	if (!kvmmem_grant_holder(g->intro))
+		kvmmem_throttle_forget(g->intro);
 	kvmmem_remap_revoke_grant(g);
 	kvmmem_stat_inc(KVMMEM_STAT_GRANTS_ENDED);
 	pr_info("grant %llu (target %s, introspector %s) ended: %s\n", g->id,

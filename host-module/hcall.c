@@ -14,6 +14,7 @@
 #include "hcall.h"
 #include "remap.h"
 #include "stats.h"
+#include "throttle.h"
 
 static const char *why(long err)
 {
@@ -30,6 +31,7 @@ static const char *why(long err)
 	case -EBUSY:	return "target dirty logging is on";
 	case -EOPNOTSUPP: return "introspector RAM cannot be overlaid";
 	case -EIO:	return "failure injected";
+	case -EAGAIN:	return "too many bad tokens, backing off";
 	default:	return "error";
 	}
 }
@@ -71,15 +73,23 @@ static long map_one(struct kvm_vcpu *vcpu, struct kvmmem_grant *g,
 	return kvmmem_remap_map(vcpu, g, target_gpa, intro_gpa);
 }
 
-/* kvmmem_lock held: the grant for @token, or NULL (counted). */
+/*
+ * kvmmem_lock held: the grant for @token, or an ERR_PTR: -EAGAIN while the
+ * introspector is throttled, -EACCES (counted) for a token of no grant.
+ */
 static struct kvmmem_grant *find_grant(struct kvm_vcpu *vcpu,
 				       const struct kvmi_map_mem_token *token)
 {
-	struct kvmmem_grant *g = kvmmem_grant_find(vcpu->kvm, token);
+	struct kvmmem_grant *g;
 
-	if (!g)
-		kvmmem_stat_inc(KVMMEM_STAT_BAD_TOKEN);
-	return g;
+	if (kvmmem_throttled(vcpu->kvm))
+		return ERR_PTR(-EAGAIN);
+	g = kvmmem_grant_find(vcpu->kvm, token);
+	kvmmem_throttle_note(vcpu->kvm, !!g);
+	if (g)
+		return g;
+	kvmmem_stat_inc(KVMMEM_STAT_BAD_TOKEN);
+	return ERR_PTR(-EACCES);
 }
 
 static long hc_map(struct kvm_vcpu *vcpu, u64 token_gpa, u64 target_gpa,
@@ -101,11 +111,11 @@ static long hc_map(struct kvm_vcpu *vcpu, u64 token_gpa, u64 target_gpa,
 		return -KVM_ENOSYS;
 	}
 	g = find_grant(vcpu, &token);
-	if (g) {
+	if (!IS_ERR(g)) {
 		target = g->target->stats_id;
 		ret = map_one(vcpu, g, target_gpa, intro_gpa);
 	} else {
-		ret = -EACCES;
+		ret = PTR_ERR(g);
 	}
 	map_done(vcpu, ret, target, target_gpa, intro_gpa);
 	mutex_unlock(&kvmmem_lock);
@@ -190,13 +200,16 @@ static long hc_batch(struct kvm_vcpu *vcpu, u64 gpa, u64 a1, u64 a2)
 	ret = err ?: (a1 || a2) ? -EINVAL : 0;
 	if (!ret && b->op == KVMMEM_BATCH_OP_MAP) {
 		g = find_grant(vcpu, &b->token);
-		if (!g)
-			ret = -EACCES;
+		if (IS_ERR(g)) {
+			ret = PTR_ERR(g);
+			g = NULL;
+		}
 	}
 	if (ret) {
 		kvmmem_stat_inc(KVMMEM_STAT_FAILED);
-		pr_warn_ratelimited("batch refused: introspector %s, descriptor at gpa %#llx: %ld\n",
-				    vcpu->kvm->stats_id, gpa, ret);
+		pr_warn_ratelimited("batch refused: introspector %s, descriptor at gpa %#llx: %s (%ld)\n",
+				    vcpu->kvm->stats_id, gpa,
+				    ret == -EINVAL ? "bad descriptor" : why(ret), ret);
 		goto out_unlock;
 	}
 	b->rights = KVMMEM_MAP_RO;

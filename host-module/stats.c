@@ -8,6 +8,7 @@
 #include <linux/seq_file.h>
 
 #include "stats.h"
+#include "throttle.h"
 
 atomic64_t kvmmem_stats[KVMMEM_STAT_NR];
 
@@ -25,6 +26,7 @@ static const char * const stat_names[KVMMEM_STAT_NR] = {
 	[KVMMEM_STAT_RESYNCS]		= "resyncs",
 	[KVMMEM_STAT_GRANTS]		= "grants",
 	[KVMMEM_STAT_GRANTS_ENDED]	= "grants_ended",
+	[KVMMEM_STAT_THROTTLED]		= "throttled",
 };
 
 static struct dentry *stats_dir;
@@ -58,6 +60,13 @@ static int stats_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(stats);
 
+static int introspectors_show(struct seq_file *m, void *v)
+{
+	kvmmem_throttle_show(m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(introspectors);
+
 /**
  * kvmmem_stats_init() - publish the counters in debugfs
  *
@@ -67,6 +76,8 @@ int kvmmem_stats_init(void)
 {
 	stats_dir = debugfs_create_dir("kvmmem", NULL);
 	debugfs_create_file("stats", 0400, stats_dir, NULL, &stats_fops);
+	debugfs_create_file("introspectors", 0400, stats_dir, NULL,
+			    &introspectors_fops);
 	debugfs_create_atomic_t("fail_unmaps", 0600, stats_dir, &fail_unmaps);
 	return 0;
 }

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# run.sh [-i] [-t SECONDS] [-m MEM] KVER [CMD...]
+# run.sh [-i] [-t SECONDS] [-m MEM] [-k IMAGE] KVER [CMD...]
 #
 # Boots the lab host: Debian kernel KVER under QEMU TCG with -cpu max (SVM
 # and nested paging), the machine's root exported read-only over 9p, and
@@ -11,16 +11,19 @@
 #   -i  interactive: a shell on this terminal instead of CMD
 #   -t  time limit for the whole run (default 900 s)
 #   -m  lab host memory (default 2G)
+#   -k  boot IMAGE, a kernel of release KVER with all it needs built in,
+#       instead of /boot/vmlinuz-KVER (the debug lab host, scripts/debug/)
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
-interactive=0 limit=900 mem=2G name=run
-while getopts "it:m:n:" o; do
+interactive=0 limit=900 mem=2G name=run kernel=
+while getopts "it:m:n:k:" o; do
 	case $o in
 	i) interactive=1 ;;
 	t) limit=$OPTARG ;;
 	m) mem=$OPTARG ;;
 	n) name=$OPTARG ;;
+	k) kernel=$OPTARG ;;
 	*) exit 2 ;;
 	esac
 done
@@ -28,7 +31,7 @@ shift $((OPTIND - 1))
 kver=${1:?usage: run.sh [-i] KVER [CMD...]}
 shift
 
-kernel=/boot/vmlinuz-$kver
+kernel=${kernel:-/boot/vmlinuz-$kver}
 [ -r "$kernel" ] || { echo "lab: no kernel $kernel" >&2; exit 2; }
 build=$top/build/lab/$kver
 logs=$build/logs/$name

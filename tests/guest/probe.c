@@ -11,6 +11,8 @@
  *   probe map   TOKENFILE GPA [KIND]      map only; print the errno name;
  *                                         KIND: private (default), shared,
  *                                         zero, unaligned, twice, nommap
+ *   probe dontneed TOKENFILE GPA          map, print 16 bytes, MADV_DONTNEED the
+ *                                         page, print them again, unmap
  *   probe unmap ADDR                      unmap something never mapped
  *   probe hold  TOKENFILE GPA OFF SECS    map, print the u64 at OFF every
  *                                         100 ms for SECS seconds
@@ -41,54 +43,10 @@
 #include <unistd.h>
 #include <linux/kvmmem.h>
 
-#define PG 4096
+#include "common.h"
 
 static int dev;
 static sigjmp_buf jb;
-
-static const char *ename(int e)
-{
-	static char buf[16];
-
-	switch (e) {
-	case 0: return "OK";
-	case EACCES: return "EACCES";
-	case EINVAL: return "EINVAL";
-	case EFAULT: return "EFAULT";
-	case ENXIO: return "ENXIO";
-	case ERANGE: return "ERANGE";
-	case ELOOP: return "ELOOP";
-	case EEXIST: return "EEXIST";
-	case ENOENT: return "ENOENT";
-	case EDQUOT: return "EDQUOT";
-	case EBUSY: return "EBUSY";
-	case EOPNOTSUPP: return "EOPNOTSUPP";
-	case ENOMEM: return "ENOMEM";
-	case EPERM: return "EPERM";
-	case EIO: return "EIO";
-	case EINTR: return "EINTR";
-	}
-	snprintf(buf, sizeof(buf), "E%d", e);
-	return buf;
-}
-
-static void read_token(const char *file, struct kvmi_map_mem_token *t)
-{
-	char hex[80] = "", part[17];
-	FILE *f = fopen(file, "r");
-	int i;
-
-	if (!f || !fgets(hex, sizeof(hex), f)) {
-		perror(file);
-		exit(2);
-	}
-	fclose(f);
-	for (i = 0; i < 4; i++) {
-		memcpy(part, hex + 16 * i, 16);
-		part[16] = 0;
-		t->token[i] = strtoull(part, NULL, 16);
-	}
-}
 
 static void *page(int shared)
 {
@@ -121,30 +79,6 @@ static void hex(const uint8_t *p, size_t n)
 	while (n--)
 		printf("%02x", *p++);
 	printf("\n");
-}
-
-static void nap(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
-
-	nanosleep(&ts, NULL);
-}
-
-static uint64_t fnv(const uint8_t *p, uint64_t len)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	while (len--)
-		h = (h ^ *p++) * 0x100000001b3ULL;
-	return h;
-}
-
-static long long now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
 }
 
 /* One batch ioctl; prints "WHAT: ERR done=D" unless quiet. */
@@ -272,6 +206,16 @@ int main(int argc, char **argv)
 		hex(p + off, len);
 		printf("unmap: %s\n", ename(do_unmap(p)));
 		hex(p, 16);
+	} else if (!strcmp(cmd, "dontneed")) {
+		p = page(0);
+		if ((e = do_map(argv[2], gpa, p))) {
+			printf("map: %s\n", ename(e));
+			return 1;
+		}
+		hex(p, 16);
+		printf("madvise: %s\n", ename(madvise(p, PG, MADV_DONTNEED) ? errno : 0));
+		hex(p, 16);
+		printf("unmap: %s\n", ename(do_unmap(p)));
 	} else if (!strcmp(cmd, "watch") && argc > 6) {
 		size_t off = strtoul(argv[4], NULL, 0);
 		int n = atoi(argv[5]), ms = atoi(argv[6]);

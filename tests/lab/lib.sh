@@ -7,6 +7,10 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BIN=$TOP/build/bin
 LAB=/tmp/lab
 KVER=$(uname -r)
+# The VMs inside the lab boot a Debian kernel: the lab host's own, except
+# on the debug lab host (scripts/debug/), where it is Debian's newest 6.1.
+GKVER=$KVER
+case $KVER in *-kvmmem-debug) . "$TOP/scripts/kernels.sh"; GKVER=$(kver_61) ;; esac
 mkdir -p "$LAB"
 # A write to a dead tiny VM's pipe must fail the test, not kill the script.
 trap '' PIPE
@@ -60,7 +64,16 @@ wait_until() {
 
 # --- host side -------------------------------------------------------------
 load_kvm() {
+	[ -d /sys/module/kvm_amd ] || [ -d /sys/module/kvm_intel ] && return 0
 	if grep -qw svm /proc/cpuinfo; then modprobe kvm_amd; else modprobe kvm_intel; fi
+}
+# load_host: the host module (DKMS-installed; on the debug lab host, the
+# one built against it)
+load_host() {
+	case $KVER in
+	*-kvmmem-debug) insmod "$TOP/build/debug-kernel/out/kvmmem_host.ko" ;;
+	*) modprobe kvmmem_host ;;
+	esac
 }
 stat_of() {
 	awk -v k="$1" '$1 == k { print $2 }' /sys/kernel/debug/kvmmem/stats 2>/dev/null
@@ -121,7 +134,7 @@ INTRO_SHARE=$LAB/share
 intro_qemu() {
 	exec qemu-system-x86_64 -enable-kvm -cpu qemu64,-svm,-vmx -smp 1 -m "$1" \
 		-nodefaults -nographic $2 \
-		-kernel "/boot/vmlinuz-$KVER" -initrd "$TOP/build/lab/$KVER/initramfs.cpio" \
+		-kernel "/boot/vmlinuz-$GKVER" -initrd "$TOP/build/lab/$GKVER/initramfs.cpio" \
 		-append "console=ttyS0 panic=-1 loglevel=5 rcupdate.rcu_cpu_stall_timeout=300 watchdog_thresh=60 kvmmem.share=1 kvmmem.proj=$TOP $3" \
 		-virtfs "local,path=/,mount_tag=rootfs,security_model=none,readonly=on,multidevs=remap" \
 		-virtfs "local,path=$INTRO_SHARE,mount_tag=share,security_model=none,multidevs=remap" \
@@ -138,7 +151,7 @@ intro_boot_systemd() {
 	# the script goes through the share: under systemd the project may not
 	# be visible where it lives (a clone under /tmp, say)
 	cp "$TOP/tests/lab/boot-check.sh" "$INTRO_SHARE/"
-	timeout 300 bash -c "$(declare -f intro_qemu); LAB=$LAB TOP=$TOP KVER=$KVER INTRO_SHARE=$INTRO_SHARE intro_qemu 512 -no-reboot 'kvmmem.init=systemd systemd.unit=kernel-command-line.target systemd.run=/mnt/boot-check.sh systemd.run_success_action=poweroff' -systemd"
+	timeout 300 bash -c "$(declare -f intro_qemu); LAB=$LAB TOP=$TOP GKVER=$GKVER INTRO_SHARE=$INTRO_SHARE intro_qemu 512 -no-reboot 'kvmmem.init=systemd systemd.unit=kernel-command-line.target systemd.run=/mnt/boot-check.sh systemd.run_success_action=poweroff' -systemd"
 }
 intro_start() {
 	rm -rf "$INTRO_SHARE"
@@ -224,6 +237,8 @@ PY
 }
 intro_log() {
 	sed 's/^/# intro: /' "$LAB/intro-console.log" | tail -n 40
+	sed 's/^/# intro VMM: /' "$LAB/intro-qemu.log" 2>/dev/null | tail -n 20
+	kill -0 "$INTRO_PID" 2>/dev/null || echo "# the introspector's VMM has exited"
 }
 intro_stop() {
 	touch "$INTRO_SHARE/halt"
@@ -239,6 +254,20 @@ logs_clean() {
 	dmesg > "$LAB/dmesg-host.log"
 	bad=$(cat "$LAB/dmesg-host.log" "$LAB"/intro-console*.log 2>/dev/null |
 		grep -E 'Oops|BUG:|WARNING:|KASAN|Call Trace' | head -5)
+	if [ -w /sys/kernel/debug/kmemleak ]; then
+		# a debug kernel: two scans, as kmemleak's documentation advises
+		echo scan > /sys/kernel/debug/kmemleak
+		sleep 6
+		echo scan > /sys/kernel/debug/kmemleak
+		cat /sys/kernel/debug/kmemleak > "$LAB/kmemleak.log"
+		diag "kmemleak: $(grep -c '^unreferenced object' "$LAB/kmemleak.log") suspected leaks in all"
+		if grep -q kvmmem "$LAB/kmemleak.log"; then
+			nok "kmemleak finds no leak from kvmmem"
+			grep -B4 -A20 kvmmem "$LAB/kmemleak.log" | head -60 | sed 's/^/# /'
+		else
+			ok "kmemleak finds no leak from kvmmem"
+		fi
+	fi
 	if [ -z "$bad" ]; then
 		ok "no Oops, BUG, WARNING or KASAN report at any level"
 	else

@@ -22,7 +22,7 @@ target_runs() {
 }
 
 load_kvm
-modprobe kvmmem_host || { nok "kvmmem_host loads"; exit 1; }
+load_host || { nok "kvmmem_host loads"; exit 1; }
 pin0=$(pins)
 expect "/dev/kvmmem-host is root-only" "600 root:root" "$(stat -c '%a %U:%G' /dev/kvmmem-host)"
 
@@ -169,14 +169,37 @@ target_runs "the tiny introspector's tests"
 tvm_start tf 64
 gf=$(grant $LAB/tf.tok $tpid "$(tvm_pid tf)")
 tvm_token tf $LAB/tf.tok $TOK
-expect "each of the 256 one-bit flips of a valid token: -EACCES" "eacces=256 other=0" \
+P=/sys/module/kvmmem_host/parameters
+echo 0 > $P/bad_token_burst
+expect "each of the 256 one-bit flips of a valid token: -EACCES (throttle off)" "eacces=256 eagain=0 other=0" \
 	"$(tvm tf flips $TOK $M 0x400000)"
+# the throttle: after bad_token_burst failures in a row, -EAGAIN for a while
+echo 8 > $P/bad_token_burst
+echo 3000 > $P/bad_token_backoff_ms
+thr=$(stat_of throttled)
+expect "with the throttle on, 8 flips get -EACCES, then the VM is refused with -EAGAIN" \
+	"eacces=8 eagain=248 other=0" "$(tvm tf flips $TOK $M 0x400000)"
+expect "... during the back-off even the valid token is refused at once: -EAGAIN" "$(neg 11)" \
+	"$(tvm tf hc 32 $TOK $M 0x400000)"
+expect "... unmaps are not throttled (-ENOENT, not -EAGAIN)" "$(neg 2)" "$(tvm tf hc 33 0x400000 0 0)"
+expect "... the refusals are counted" "249" "$(($(stat_of throttled) - thr))"
+tfpid=$(tvm_pid tf)
+expect "... and per introspector in debugfs" "kvm-$tfpid bad_tokens 264 throttled 249" \
+	"$(grep "^kvm-$tfpid " /sys/kernel/debug/kvmmem/introspectors | cut -d' ' -f1-5)"
+expect "... with one log line naming the VM" "1" \
+	"$(dmesg | grep -c "introspector kvm-$tfpid: 8 bad tokens in a row")"
+wait_until 10 '[ "$(tvm tf hc 32 $TOK $M 0x400000)" = "rax=0x0" ]'
+expect "after the back-off the valid token maps again" "rax=0x0|rax=0x0" \
+	"$(tvm tf hc 33 0x400000 0 0)|$(tvm tf hc 32 $TOK $M 0x400000)"
+tvm tf hc 33 0x400000 0 0 >/dev/null
+echo 100 > $P/bad_token_backoff_ms
 pinf=$(pins) live=$(stat_of live_maps) t0=$SECONDS seed=${KVMMEM_FUZZ_SEED:-$RANDOM}
 out=$(TVM_WAIT=300 tvm tf fuzz "${KVMMEM_FUZZ_CALLS:-100000}" "$seed" $TOK)
 diag "hypercall fuzzer (seed $seed): $out in $((SECONDS - t0)) s"
 sed 's/^/# tf: /' "$LAB/tf.err"
 check "hypercall fuzzer: every answer is one the ABI allows, KVM's own for other numbers" \
 	grep -q "unexpected=0" <<<"$out"
+diag "fuzzer: throttled $(grep "^kvm-$tfpid " /sys/kernel/debug/kvmmem/introspectors)"
 expect "... the target's bytes are unchanged (read-only grant)" "$tsum" "$(tvm tgt sum $M 0x100000)"
 target_runs "the fuzzer"
 tvm_stop tf

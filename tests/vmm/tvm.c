@@ -24,7 +24,8 @@
  *                          token at TOKGPA mixed in; unmaps what it mapped;
  *                          prints "calls=... mapped=... unexpected=..."
  *   flips TOKGPA TGPA IGPA map with each of the 256 one-bit flips of the
- *                          token at TOKGPA; prints how many got -EACCES
+ *                          token at TOKGPA; prints how many got -EACCES,
+ *                          -EAGAIN (throttled) and anything else
  *   counter GPA            start vCPU 1 incrementing u64 at GPA
  *   stopcounter            stop it; prints "ok"
  *   pid                    prints "pid=N"
@@ -425,7 +426,7 @@ static void fuzz(uint64_t n, uint64_t seed, uint64_t tokgpa)
 	static const uint64_t others[] = { 31, 34, 35, HC_BATCH - 1, HC_BATCH + 1,
 					   0x4b4d4200, 0x100000020ULL };
 	uint64_t i, out, nr, a0, a1, a2, r, mapped = 0, unexpected = 0;
-	uint64_t errs = 0, oks = 0, calls, guest_stops = 0;
+	uint64_t errs = 0, oks = 0, calls, guest_stops = 0, throttled = 0;
 	uint8_t good[32];
 
 	fz_state = seed | 1;
@@ -476,6 +477,7 @@ static void fuzz(uint64_t n, uint64_t seed, uint64_t tokgpa)
 			oks++;
 		if (nr == 32 && out <= 1)
 			mapped++;
+		throttled += out == (uint64_t)-11;
 		/* a single map answers only RO (0), RW (1) or an errno */
 		if (nr == 32 && (int64_t)out > 1)
 			unexpected++;
@@ -489,14 +491,18 @@ static void fuzz(uint64_t n, uint64_t seed, uint64_t tokgpa)
 		run_once(&vcpus[0], CODE_GPA, 33, FZ_POOL + i * 0x1000, 0, 0, &out);
 	quiet = 0;
 	printf("calls=%" PRIu64 " ok=%" PRIu64 " errors=%" PRIu64 " maps=%" PRIu64
-	       " vcpu_stops=%" PRIu64 " unexpected=%" PRIu64 "\n", calls, oks,
-	       errs, mapped, guest_stops, unexpected + (guest_stops > 10));
+	       " throttled=%" PRIu64 " vcpu_stops=%" PRIu64 " unexpected=%" PRIu64
+	       "\n", calls, oks, errs, mapped, throttled, guest_stops,
+	       unexpected + (guest_stops > 10));
 }
 
-/* Every one-bit flip of the token at @tokgpa must get the same -EACCES. */
+/*
+ * Every one-bit flip of the token at @tokgpa must be refused: -EACCES, or
+ * -EAGAIN once the host throttles the VM for too many bad tokens.
+ */
 static void flips(uint64_t tokgpa, uint64_t tgpa, uint64_t igpa)
 {
-	uint64_t out, eacces = 0, other = 0;
+	uint64_t out, eacces = 0, eagain = 0, other = 0;
 	int bit;
 
 	quiet = 1;
@@ -507,11 +513,14 @@ static void flips(uint64_t tokgpa, uint64_t tgpa, uint64_t igpa)
 		ram[tokgpa + bit / 8] ^= 1 << (bit % 8);
 		if (out == (uint64_t)-13)
 			eacces++;
+		else if (out == (uint64_t)-11)
+			eagain++;
 		else
 			other++;
 	}
 	quiet = 0;
-	printf("eacces=%" PRIu64 " other=%" PRIu64 "\n", eacces, other);
+	printf("eacces=%" PRIu64 " eagain=%" PRIu64 " other=%" PRIu64 "\n",
+	       eacces, eagain, other);
 }
 
 static void command(char *line)
