@@ -7,6 +7,8 @@
 #   make check                                 install what is needed, run all tests
 #   make demo                                  the end-to-end demo in the lab
 #   make style                                 checkpatch --strict over the sources
+#   make debug-lab                             core and hardening tests on a
+#                                              KASAN/lockdep/kmemleak lab host
 
 VERSION := $(shell cat $(CURDIR)/VERSION)
 KERNELRELEASE ?= $(shell uname -r)
@@ -59,10 +61,14 @@ install-system:
 check:
 	scripts/check.sh
 
+debug-lab:
+	scripts/debug/lab.sh
+
 demo:
 	scripts/demo.sh
 
 style:
 	scripts/style.sh
 
-.PHONY: all modules modules-clean clean tools dkms-install install-system check demo style
+.PHONY: all modules modules-clean clean tools dkms-install install-system check demo style \
+	debug-lab

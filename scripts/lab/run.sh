@@ -49,7 +49,7 @@ fi
 cmdline="console=ttyS0 panic=-1 loglevel=5 rcupdate.rcu_cpu_stall_timeout=300"
 cmdline+=" watchdog_thresh=60 nmi_watchdog=0 tsc=unstable kvmmem.proj=$top"
 
-qemu=(qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 2 -m "$mem"
+qemu=(qemu-system-x86_64 -accel "tcg,thread=${KVMMEM_LAB_TCG_THREAD:-multi}" -cpu max -smp 2 -m "$mem"
       -nodefaults -nographic -no-reboot -kernel "$kernel" -initrd "$initrd"
       -d cpu_reset,guest_errors -D "$logs/qemu-debug.log"
       -virtfs "local,path=/,mount_tag=rootfs,security_model=none,readonly=on,multidevs=remap")

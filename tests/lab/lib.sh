@@ -64,8 +64,22 @@ wait_until() {
 
 # --- host side -------------------------------------------------------------
 load_kvm() {
-	[ -d /sys/module/kvm_amd ] || [ -d /sys/module/kvm_intel ] && return 0
-	if grep -qw svm /proc/cpuinfo; then modprobe kvm_amd; else modprobe kvm_intel; fi
+	if ! [ -d /sys/module/kvm_amd ] && ! [ -d /sys/module/kvm_intel ]; then
+		if grep -qw svm /proc/cpuinfo; then modprobe kvm_amd; else modprobe kvm_intel; fi || return 1
+	fi
+	keep_vm
+}
+# keep_vm: an idle tiny VM for the whole lab. Creating the first VM and
+# vCPU (and destroying the last) flips static keys (preempt notifiers, "a
+# vCPU without in-kernel APIC"), that is, patches kernel text; in the
+# nested TCG lab a CPU running that text at the moment has been seen to
+# die on a stray int3. With one VM always there, the text is patched once,
+# here, while nothing else runs.
+keep_vm() {
+	[ -n "${KEEPER_PID:-}" ] && return 0
+	sleep 1000000 2>/dev/null | "$BIN/tvm" 8 >/dev/null 2>&1 &
+	KEEPER_PID=$!
+	trap 'kill "$KEEPER_PID" 2>/dev/null' EXIT
 }
 # load_host: the host module (DKMS-installed; on the debug lab host, the
 # one built against it)

@@ -193,6 +193,8 @@ expect "after the back-off the valid token maps again" "rax=0x0|rax=0x0" \
 	"$(tvm tf hc 33 0x400000 0 0)|$(tvm tf hc 32 $TOK $M 0x400000)"
 tvm tf hc 33 0x400000 0 0 >/dev/null
 echo 100 > $P/bad_token_backoff_ms
+# (releases are asynchronous: let the earlier ones finish first)
+wait_until 10 '[ "$(pins)" = "$(($(stat_of pinned_pages) + pin0))" ]'
 pinf=$(pins) live=$(stat_of live_maps) t0=$SECONDS seed=${KVMMEM_FUZZ_SEED:-$RANDOM}
 out=$(TVM_WAIT=300 tvm tf fuzz "${KVMMEM_FUZZ_CALLS:-100000}" "$seed" $TOK)
 diag "hypercall fuzzer (seed $seed): $out in $((SECONDS - t0)) s"
