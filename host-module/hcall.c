@@ -44,7 +44,7 @@ static void map_done(struct kvm_vcpu *vcpu, long ret, const char *target,
 		kvmmem_stat_inc(KVMMEM_STAT_MAPS);
 		return;
 	}
-	kvmmem_stat_inc(KVMMEM_STAT_FAILED);
+	kvmmem_stat_failed(ret);
 	pr_warn_ratelimited("map refused: introspector %s, target %s, gpa %#llx -> %#llx: %s (%ld)\n",
 			    vcpu->kvm->stats_id, target, target_gpa, intro_gpa,
 			    why(ret), ret);
@@ -57,7 +57,7 @@ static void unmap_done(struct kvm_vcpu *vcpu, long ret, u64 intro_gpa)
 		kvmmem_stat_inc(KVMMEM_STAT_UNMAPS);
 		return;
 	}
-	kvmmem_stat_inc(KVMMEM_STAT_FAILED);
+	kvmmem_stat_failed(ret);
 	pr_warn_ratelimited("unmap refused: introspector %s, gpa %#llx: %s (%ld)\n",
 			    vcpu->kvm->stats_id, intro_gpa, why(ret), ret);
 }
@@ -206,7 +206,7 @@ static long hc_batch(struct kvm_vcpu *vcpu, u64 gpa, u64 a1, u64 a2)
 		}
 	}
 	if (ret) {
-		kvmmem_stat_inc(KVMMEM_STAT_FAILED);
+		kvmmem_stat_failed(ret);
 		pr_warn_ratelimited("batch refused: introspector %s, descriptor at gpa %#llx: %s (%ld)\n",
 				    vcpu->kvm->stats_id, gpa,
 				    ret == -EINVAL ? "bad descriptor" : why(ret), ret);

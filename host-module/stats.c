@@ -5,6 +5,7 @@
  * Copyright (C) 2026 The kvmmem authors
  */
 #include <linux/debugfs.h>
+#include <linux/errno.h>
 #include <linux/seq_file.h>
 
 #include "stats.h"
@@ -28,6 +29,35 @@ static const char * const stat_names[KVMMEM_STAT_NR] = {
 	[KVMMEM_STAT_GRANTS_ENDED]	= "grants_ended",
 	[KVMMEM_STAT_THROTTLED]		= "throttled",
 };
+
+/* Failures by reason: the errno a refused or failed call answered. */
+static const int fail_errnos[] = {
+	EACCES, EAGAIN, EINVAL, EFAULT, ENXIO, ERANGE, ELOOP, EEXIST, ENOENT,
+	EDQUOT, EBUSY, EOPNOTSUPP, EIO, ENOMEM, EINTR,
+};
+
+static const char * const fail_names[] = {
+	"eacces", "eagain", "einval", "efault", "enxio", "erange", "eloop",
+	"eexist", "enoent", "edquot", "ebusy", "eopnotsupp", "eio", "enomem",
+	"eintr", "other",
+};
+
+static atomic64_t fails[ARRAY_SIZE(fail_names)];
+
+/**
+ * kvmmem_stat_failed() - count a refused or failed call, by reason
+ * @err: the negative errno it answered
+ */
+void kvmmem_stat_failed(long err)
+{
+	unsigned int i;
+
+	kvmmem_stat_inc(KVMMEM_STAT_FAILED);
+	for (i = 0; i < ARRAY_SIZE(fail_errnos); i++)
+		if (err == -fail_errnos[i])
+			break;
+	atomic64_inc(&fails[i]);
+}
 
 static struct dentry *stats_dir;
 
@@ -56,6 +86,9 @@ static int stats_show(struct seq_file *m, void *v)
 	for (i = 0; i < KVMMEM_STAT_NR; i++)
 		seq_printf(m, "%s %lld\n", stat_names[i],
 			   atomic64_read(&kvmmem_stats[i]));
+	for (i = 0; i < ARRAY_SIZE(fail_names); i++)
+		seq_printf(m, "failed_%s %lld\n", fail_names[i],
+			   atomic64_read(&fails[i]));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(stats);

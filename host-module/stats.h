@@ -40,6 +40,7 @@ static inline long long kvmmem_stat_read(enum kvmmem_stat s)
 	return atomic64_read(&kvmmem_stats[s]);
 }
 
+void kvmmem_stat_failed(long err);
 bool kvmmem_inject_unmap_failure(void);
 int kvmmem_stats_init(void);
 void kvmmem_stats_uninit(void);

@@ -146,6 +146,9 @@ bad="$(neg 13)"
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > $LAB/wrong.tok
 tvm_token ti $LAB/wrong.tok $TOK
 expect "wrong token: -EACCES" "$bad" "$(tvm ti hc 32 $TOK $M 0x400000)"
+printf '%064d\n' 0 > $LAB/zero.tok
+tvm_token ti $LAB/zero.tok $TOK
+expect "the zero token: -EACCES" "$bad" "$(tvm ti hc 32 $TOK $M 0x400000)"
 exp=$(grant $LAB/ti-exp.tok $tpid $ipid --expire 1)
 sleep 0.2
 tvm_token ti $LAB/ti-exp.tok $TOK
@@ -160,6 +163,9 @@ tvm_token ti $LAB/tj.tok $TOK
 expect "another introspector's token: -EACCES" "$bad" "$(tvm ti hc 32 $TOK $M 0x400000)"
 expect "nothing else is checked before the token (unaligned, bad token)" "$bad" "$(tvm ti hc 32 $TOK 0x123 0x456)"
 diag "bad_token counter: $(stat_of bad_token)"
+check "failures are counted by reason (debugfs kvmmem/stats: failed_eacces, failed_erange, failed_edquot...)" \
+	test "$(stat_of failed_eacces)" -ge 6 -a "$(stat_of failed_erange)" -ge 1 -a "$(stat_of failed_edquot)" -ge 1 \
+	-a "$(stat_of failed_einval)" -ge 2 -a "$(stat_of failed_enxio)" -ge 2
 expect "a map refused for a bad token leaves a log line naming the VM" "1" \
 	"$(dmesg | grep -c "map refused: introspector kvm-$ipid, .*no grant for this token" | awk '{ print ($1 > 0) }')"
 
