@@ -9,6 +9,7 @@
 #   make style                                 checkpatch --strict over the sources
 #   make debug-lab                             core and hardening tests on a
 #                                              KASAN/lockdep/kmemleak lab host
+#   make bench                                 the benchmark in the lab: ratios
 
 VERSION := $(shell cat $(CURDIR)/VERSION)
 KERNELRELEASE ?= $(shell uname -r)
@@ -64,6 +65,9 @@ check:
 debug-lab:
 	scripts/debug/lab.sh
 
+bench:
+	scripts/bench.sh
+
 demo:
 	scripts/demo.sh
 
@@ -71,4 +75,4 @@ style:
 	scripts/style.sh
 
 .PHONY: all modules modules-clean clean tools dkms-install install-system check demo style \
-	debug-lab
+	debug-lab bench

@@ -24,6 +24,7 @@
 
 #include "chardev.h"
 #include "hypercall.h"
+#include "status.h"
 
 /**
  * DOC: Guest device, theory of operation
@@ -57,6 +58,7 @@ struct kvmmem_ctx {
 	struct mutex lock;		/* serialises map/unmap on this file */
 	struct xarray pages;		/* gva >> PAGE_SHIFT -> kvmmem_page */
 	struct list_head node;		/* on ctx_list */
+	bool status_known;		/* the host knows the status page */
 };
 
 struct kvmmem_page {
@@ -237,6 +239,13 @@ static int check_map_args(u64 gpa, u64 gva)
 	return 0;
 }
 
+/* Before the first map on @ctx: the host must know the status page. */
+static void status_check(struct kvmmem_ctx *ctx)
+{
+	if (!ctx->status_known)
+		ctx->status_known = !kvmmem_status_register();
+}
+
 static long ctx_map(struct kvmmem_ctx *ctx, const struct kvmi_mem_map *req)
 {
 	unsigned long gva = req->gva;
@@ -251,6 +260,7 @@ static long ctx_map(struct kvmmem_ctx *ctx, const struct kvmi_mem_map *req)
 		return -ENOMEM;
 
 	mutex_lock(&ctx->lock);
+	status_check(ctx);
 	ret = xa_insert(&ctx->pages, gva >> PAGE_SHIFT, kp, GFP_KERNEL);
 	if (ret) {
 		ret = ret == -EBUSY ? -EEXIST : ret;
@@ -437,10 +447,12 @@ static long ctx_batch(struct kvmmem_ctx *ctx, struct kvmmem_batch __user *ureq,
 			break;
 		}
 		mutex_lock(&ctx->lock);
-		if (map)
+		if (map) {
+			status_check(ctx);
 			ret = chunk_map(ctx, &req.token, ent, n, hc, kps, &k);
-		else
+		} else {
 			ret = chunk_unmap(ctx, ent, n, hc, kps, &k);
+		}
 		mutex_unlock(&ctx->lock);
 		done += k;
 		cond_resched();
@@ -574,11 +586,18 @@ static long kvmmem_compat_ioctl(struct file *file, unsigned int cmd,
 }
 #endif
 
+/* The status page is the only thing to map: see status.c. */
+static int kvmmem_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	return kvmmem_status_mmap(vma);
+}
+
 static const struct file_operations kvmmem_fops = {
 	.owner		= THIS_MODULE,
 	.open		= kvmmem_open,
 	.release	= kvmmem_release,
 	.unlocked_ioctl	= kvmmem_ioctl,
+	.mmap		= kvmmem_mmap,
 #ifdef CONFIG_COMPAT
 	.compat_ioctl	= kvmmem_compat_ioctl,
 #endif
@@ -603,6 +622,7 @@ static int kvmmem_reboot(struct notifier_block *nb, unsigned long action,
 	list_for_each_entry(ctx, &ctx_list, node)
 		ctx_unmap_all(ctx);
 	mutex_unlock(&ctx_list_lock);
+	kvmmem_status_forget();
 	return NOTIFY_DONE;
 }
 

@@ -75,3 +75,15 @@ int kvmmem_hc_batch(struct kvmmem_hc_batch *hc)
 	/* a1 and a2 are reserved and must be 0: kvm_hypercall1 leaves them be */
 	return hc_result(kvm_hypercall3(KVM_HC_MEM_BATCH, virt_to_phys(hc), 0, 0));
 }
+
+/**
+ * kvmmem_hc_status() - tell the host where this VM's status page is
+ * @gpa: the page's guest-physical address, or KVMMEM_STATUS_NONE to
+ *	 make the host forget it
+ *
+ * Return: 0 or a negative errno (-EOPNOTSUPP: no grant, or no host).
+ */
+int kvmmem_hc_status(u64 gpa)
+{
+	return hc_result(kvm_hypercall3(KVM_HC_MEM_STATUS, gpa, 0, 0));
+}

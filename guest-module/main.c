@@ -8,6 +8,7 @@
 #include <linux/kvm_para.h>
 
 #include "chardev.h"
+#include "status.h"
 
 static int __init kvmmem_guest_init(void)
 {
@@ -17,16 +18,24 @@ static int __init kvmmem_guest_init(void)
 		pr_info("not running as a KVM guest; not loading\n");
 		return -ENODEV;
 	}
-	ret = kvmmem_chardev_init();
+	ret = kvmmem_status_init();
 	if (ret)
 		return ret;
+	ret = kvmmem_chardev_init();
+	if (ret)
+		goto err_status;
 	pr_info("kvmmem guest %s: /dev/kvmmem ready\n", KVMMEM_VERSION);
 	return 0;
+
+err_status:
+	kvmmem_status_uninit();
+	return ret;
 }
 
 static void __exit kvmmem_guest_exit(void)
 {
 	kvmmem_chardev_uninit();
+	kvmmem_status_uninit();
 }
 
 module_init(kvmmem_guest_init);

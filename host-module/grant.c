@@ -15,6 +15,7 @@
 #include "grant.h"
 #include "remap.h"
 #include "stats.h"
+#include "status.h"
 #include "throttle.h"
 
 /**
@@ -126,9 +127,10 @@ static void reap_fn(struct work_struct *work)
 		list_add(&g->node, &dead);
 	}
 	kvmmem_remap_reap();
-	if (!list_empty(&grants) || kvmmem_remap_busy())
+	if (!list_empty(&grants) || kvmmem_remap_busy() || kvmmem_status_busy())
 		schedule_delayed_work(&reap_work, msecs_to_jiffies(KVMMEM_REAP_MS));
 	mutex_unlock(&kvmmem_lock);
+	kvmmem_status_reap();
 
 	list_for_each_entry_safe(g, tmp, &dead, node) {
 		list_del(&g->node);

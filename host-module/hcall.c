@@ -14,6 +14,7 @@
 #include "hcall.h"
 #include "remap.h"
 #include "stats.h"
+#include "status.h"
 #include "throttle.h"
 
 static const char *why(long err)
@@ -229,7 +230,7 @@ out_unlock:
 }
 
 /**
- * kvmmem_hcall() - handle KVM_HC_MEM_MAP, KVM_HC_MEM_UNMAP or KVM_HC_MEM_BATCH
+ * kvmmem_hcall() - handle one of kvmmem's hypercalls
  * @vcpu: the calling vCPU; runs in its thread and may sleep
  * @nr: hypercall number
  * @a0: first argument
@@ -250,6 +251,8 @@ long kvmmem_hcall(struct kvm_vcpu *vcpu, unsigned long nr, unsigned long a0,
 		return hc_map(vcpu, a0, a1, a2);
 	case KVM_HC_MEM_UNMAP:
 		return hc_unmap(vcpu, a0);
+	case KVM_HC_MEM_STATUS:
+		return kvmmem_status_register(vcpu, a0, a1, a2);
 	default:
 		return hc_batch(vcpu, a0, a1, a2);
 	}
@@ -259,10 +262,11 @@ long kvmmem_hcall(struct kvm_vcpu *vcpu, unsigned long nr, unsigned long a0,
  * kvmmem_hcall_ours() - is this a hypercall number that kvmmem answers?
  * @nr: hypercall number, as the guest's RAX holds it
  *
- * Return: true for KVM_HC_MEM_MAP, KVM_HC_MEM_UNMAP and KVM_HC_MEM_BATCH.
+ * Return: true for KVM_HC_MEM_MAP, KVM_HC_MEM_UNMAP, KVM_HC_MEM_BATCH and
+ * KVM_HC_MEM_STATUS.
  */
 bool kvmmem_hcall_ours(unsigned long nr)
 {
 	return nr == KVM_HC_MEM_MAP || nr == KVM_HC_MEM_UNMAP ||
-	       nr == KVM_HC_MEM_BATCH;
+	       nr == KVM_HC_MEM_BATCH || nr == KVM_HC_MEM_STATUS;
 }

@@ -12,6 +12,7 @@
 #include "remap.h"
 #include "reset.h"
 #include "stats.h"
+#include "status.h"
 
 static int __init kvmmem_host_init(void)
 {
@@ -56,6 +57,7 @@ static void __exit kvmmem_host_exit(void)
 	kvmmem_hook_uninit();
 	kvmmem_reset_uninit();
 	kvmmem_grant_uninit();
+	kvmmem_status_uninit();
 	kvmmem_remap_uninit();
 	kvmmem_stats_uninit();
 }

@@ -20,6 +20,7 @@
 #include "grant.h"
 #include "remap.h"
 #include "stats.h"
+#include "status.h"
 
 /**
  * DOC: Remap engine, theory of operation
@@ -611,6 +612,7 @@ static void revoke_map(struct kvmmem_map *m)
 		memcpy(p + i, KVMMEM_REVOKED_PATTERN,
 		       sizeof(KVMMEM_REVOKED_PATTERN) - 1);
 	kunmap_local(p);
+	kvmmem_status_revoking(m->intro);
 
 	if (!mmget_not_zero(m->mm))
 		return;		/* exit_mmap zaps; the release unpins */

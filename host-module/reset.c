@@ -13,6 +13,7 @@
 #include "remap.h"
 #include "reset.h"
 #include "stats.h"
+#include "status.h"
 
 /**
  * DOC: Introspector reset, theory of operation
@@ -45,6 +46,7 @@ static void reset_fn(struct callback_head *cb)
 	struct reset_work *w = container_of(cb, struct reset_work, cb);
 
 	kvmmem_remap_reset(w->kvm);
+	kvmmem_status_forget(w->kvm);
 	kvm_put_kvm(w->kvm);
 	kfree(w);
 	module_put(THIS_MODULE);
@@ -56,7 +58,8 @@ static int reset_pre(struct kprobe *p, struct pt_regs *regs)
 	struct kvm_regs *kregs = (struct kvm_regs *)regs->si;
 	struct reset_work *w;
 
-	if (kregs->rip != RESET_RIP || !kvmmem_stat_read(KVMMEM_STAT_LIVE))
+	if (kregs->rip != RESET_RIP || (!kvmmem_stat_read(KVMMEM_STAT_LIVE) &&
+					!kvmmem_stat_read(KVMMEM_STAT_STATUS_PAGES)))
 		return 0;
 	if (!try_module_get(THIS_MODULE))
 		return 0;

@@ -28,6 +28,7 @@ static const char * const stat_names[KVMMEM_STAT_NR] = {
 	[KVMMEM_STAT_GRANTS]		= "grants",
 	[KVMMEM_STAT_GRANTS_ENDED]	= "grants_ended",
 	[KVMMEM_STAT_THROTTLED]		= "throttled",
+	[KVMMEM_STAT_STATUS_PAGES]	= "status_pages",
 };
 
 /* Failures by reason: the errno a refused or failed call answered. */

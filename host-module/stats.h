@@ -20,6 +20,7 @@ enum kvmmem_stat {
 	KVMMEM_STAT_GRANTS,		/* grants made */
 	KVMMEM_STAT_GRANTS_ENDED,	/* grants ended */
 	KVMMEM_STAT_THROTTLED,		/* refused: too many bad tokens */
+	KVMMEM_STAT_STATUS_PAGES,	/* introspector status pages pinned */
 	KVMMEM_STAT_NR
 };
 

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/mman.h>
 #include <linux/kvmmem.h>
 
 #define PG 4096
@@ -90,6 +91,14 @@ static inline long long now_us(void)
 static inline uint8_t fill_byte(uint64_t gpa, uint64_t seed)
 {
 	return (uint8_t)(gpa * 131 + seed + (gpa >> 12));
+}
+
+/* The status page of /dev/kvmmem (open as @dev), read-only; NULL on error. */
+static inline const volatile struct kvmmem_status *status_map(int dev)
+{
+	void *p = mmap(NULL, PG, PROT_READ, MAP_SHARED, dev, KVMMEM_STATUS_OFFSET);
+
+	return p == MAP_FAILED ? NULL : p;
 }
 
 #endif

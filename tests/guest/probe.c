@@ -14,6 +14,8 @@
  *   probe dontneed TOKENFILE GPA          map, print 16 bytes, MADV_DONTNEED the
  *                                         page, print them again, unmap
  *   probe unmap ADDR                      unmap something never mapped
+ *   probe status                          print the status page, and what a
+ *                                         writable or private mmap of it gets
  *   probe hold  TOKENFILE GPA OFF SECS    map, print the u64 at OFF every
  *                                         100 ms for SECS seconds
  *   probe batch TOKENFILE GPA N MODE [K]  batch ioctls over N pages from GPA:
@@ -188,6 +190,24 @@ int main(int argc, char **argv)
 	if (dev < 0) {
 		printf("open: %s\n", ename(errno));
 		return 1;
+	}
+	if (!strcmp(cmd, "status")) {
+		const volatile struct kvmmem_status *s = status_map(dev);
+		void *w;
+
+		if (!s) {
+			printf("status: %s\n", ename(errno));
+			return 1;
+		}
+		printf("version=%u registered=%u revocations=%llu\n", s->version,
+		       s->registered, (unsigned long long)s->revocations);
+		w = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED, dev, 0);
+		printf("writable: %s\n", ename(w == MAP_FAILED ? errno : 0));
+		w = mmap(NULL, PG, PROT_READ, MAP_PRIVATE, dev, 0);
+		printf("private: %s\n", ename(w == MAP_FAILED ? errno : 0));
+		w = mmap(NULL, PG, PROT_READ, MAP_SHARED, dev, PG);
+		printf("offset: %s\n", ename(w == MAP_FAILED ? errno : 0));
+		return 0;
 	}
 	if (!strcmp(cmd, "unmap") && argc > 2) {
 		printf("unmap: %s\n", ename(do_unmap((void *)(uintptr_t)strtoull(argv[2], NULL, 0))));

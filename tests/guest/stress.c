@@ -16,8 +16,12 @@
  *	exits 1 if a mismatch or an unexpected error was seen.
  *   stress readloop TOKENFILE GPA SEED SECONDS
  *	maps one page (retrying while the host answers EAGAIN), prints
- *	"mapped", then reads it in a tight loop for
- *	SECONDS, and prints "reads=N target=N revoked=N other=N".
+ *	"mapped", then reads it in a tight loop for SECONDS, and prints
+ *	"reads=N target=N revoked=N other=N revocations=N unsignalled=N".
+ *	Each read follows the status page's protocol (the count of
+ *	revocations, the read, the count again): "unsignalled" counts reads
+ *	of the revoked pattern after which the count had not moved since the
+ *	map, "revocations" is how far it moved.
  *
  * Copyright (C) 2026 The kvmmem authors
  */
@@ -155,11 +159,13 @@ static int readloop(void)
 {
 	uint8_t *p = mmap(NULL, PG, PROT_READ | PROT_WRITE,
 			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	uint64_t reads = 0, n[3] = { 0 };
+	const volatile struct kvmmem_status *st = status_map(dev);
+	uint64_t reads = 0, n[3] = { 0 }, unsignalled = 0, rev0;
 	unsigned int off = 0;
+	enum seen seen;
 	int e;
 
-	if (p == MAP_FAILED)
+	if (p == MAP_FAILED || !st)
 		return 2;
 	/* a well-behaved client waits out a throttle (EAGAIN) */
 	while ((e = map(base, p)) == EAGAIN && now_us() < end_us)
@@ -168,17 +174,24 @@ static int readloop(void)
 		printf("map: %s\n", ename(e));
 		return 1;
 	}
-	printf("mapped\n");
+	rev0 = st->revocations;
+	printf("mapped registered=%u\n", st->registered);
 	fflush(stdout);
 	while (now_us() < end_us) {
-		n[classify(p, base, off, 8)]++;
+		seen = classify(p, base, off, 8);
+		atomic_thread_fence(memory_order_acquire);
+		if (seen == SEEN_REVOKED && st->revocations == rev0)
+			unsignalled++;
+		n[seen]++;
 		reads++;
 		off = (off + 8) % PG;
 	}
-	printf("reads=%" PRIu64 " target=%" PRIu64 " revoked=%" PRIu64 " other=%" PRIu64 "\n",
-	       reads, n[SEEN_TARGET], n[SEEN_REVOKED], n[SEEN_OTHER]);
+	printf("reads=%" PRIu64 " target=%" PRIu64 " revoked=%" PRIu64 " other=%" PRIu64
+	       " revocations=%" PRIu64 " unsignalled=%" PRIu64 "\n",
+	       reads, n[SEEN_TARGET], n[SEEN_REVOKED], n[SEEN_OTHER],
+	       (uint64_t)(st->revocations - rev0), unsignalled);
 	e = unmap(p);
-	return n[SEEN_OTHER] || e;
+	return n[SEEN_OTHER] || unsignalled || e;
 }
 
 int main(int argc, char **argv)

@@ -347,6 +347,12 @@ else
 	expect "guest: same address twice: EEXIST" "again: EEXIST" "$(intro_run "/mnt/probe map /mnt/ro.tok $M twice" | sed -n 2p)"
 	expect "guest: unaligned address: EINVAL" "map: EINVAL" "$(intro_run "/mnt/probe map /mnt/ro.tok $M unaligned")"
 	expect "guest: unmapping what is not mapped: ENOENT" "unmap: ENOENT" "$(intro_run "/mnt/probe unmap 0x12345000")"
+	out=$(intro_run "/mnt/probe status")
+	expect "the status page maps read-only: version 1, known to the host, nothing revoked yet" \
+		"version=1 registered=1 revocations=0" "$(sed -n 1p <<<"$out")"
+	expect "... a writable, private or other-offset mmap of it is refused" "writable: EPERM|private: EINVAL|offset: EINVAL" \
+		"$(sed -n 2,4p <<<"$out" | paste -sd '|')"
+	expect "... the host pins one status page" "1" "$(stat_of status_pages)"
 	expect "guest: wrong token: EACCES" "map: EACCES" "$(cp $LAB/wrong.tok $S/; intro_run "/mnt/probe map /mnt/wrong.tok $M")"
 	out=$(intro_run "/mnt/probe32 read /mnt/ro.tok $M 0 16")
 	expect "32-bit caller (compat_ioctl) maps and unmaps" "$(tvm tgt peek $M 16)|unmap: OK" "$(sed -n 1p <<<"$out")|$(sed -n 2p <<<"$out")"
@@ -400,6 +406,7 @@ else
 	fi
 	check "the reset was seen" test "$(stat_of resets)" -gt "$resets"
 	expect "the reset revoked the mapping" "0" "$(stat_of live_maps)"
+	expect "... and made the host forget the status page (its next kernel owns that frame)" "0" "$(stat_of status_pages)"
 	expect "the target's bytes are unchanged after the introspector rebooted" "$wsum" "$(tvm tgt sum $W 0x1000)"
 
 	intro_run "modprobe kvmmem_guest" >/dev/null
@@ -422,6 +429,8 @@ else
 	wait_until 60 '[ "$(stat_of unmaps)" -gt "$unmaps" ]'
 	expect "on halt the guest's reboot notifier unmaps its page through the host" \
 		"$((unmaps + 1)) $((live - 1))" "$(stat_of unmaps) $(stat_of live_maps)"
+	wait_until 10 '[ "$(stat_of status_pages)" = 0 ]'
+	expect "... and has the host forget its status page" "0" "$(stat_of status_pages)"
 	kill -9 "$INTRO_PID"
 	wait "$INTRO_PID" 2>/dev/null
 fi

@@ -113,6 +113,8 @@ if wait_until 30 'grep -q mapped "$S/rl.out" 2>/dev/null'; then
 	diag "tight read loop while the target's VMM is killed: $out"
 	check "the target exits under a tight read loop: the reader sees its bytes, then the revoked pattern, nothing else" \
 		has "$out" 'target=[1-9][0-9]* revoked=[1-9][0-9]* other=0'
+	check "... the status page counted that one revocation before the pattern showed (registered=1 revocations=1 unsignalled=0)" \
+		has "$(head -n 1 "$S/rl.out") $out" 'registered=1' 'revocations=1 unsignalled=0'
 else
 	nok "the reader mapped the second target's page: $(cat "$S/rl.out")"
 	tvm_kill t2

@@ -19,7 +19,7 @@
  *   discard GPA            MADV_DONTNEED the page: the VMM drops it, as a
  *                          balloon does; prints "ok"
  *   dirtylog 0|1           turn KVM dirty logging of the RAM slot off/on
- *   fuzz N SEED TOKGPA     N random and crafted kvmmem hypercalls (32, 33,
+ *   fuzz N SEED TOKGPA     N random and crafted kvmmem hypercalls (32, 33, status,
  *                          batch, neighbours) from vCPU 0, with the valid
  *                          token at TOKGPA mixed in; unmaps what it mapped;
  *                          prints "calls=... mapped=... unexpected=..."
@@ -334,6 +334,8 @@ static uint64_t fnv(const uint8_t *p, uint64_t len)
 
 /* --- hypercall fuzzing -------------------------------------------------- */
 #define HC_BATCH	0x4b4d4201ULL
+#define HC_STATUS	0x4b4d4202ULL
+#define FZ_STATUS	0xc000		/* a status page nothing else uses */
 #define FZ_DESC		0xb000		/* batch descriptor page */
 #define FZ_POOL		0x500000	/* 64 introspector slots */
 #define FZ_SLOTS	64
@@ -423,7 +425,7 @@ static void fz_batch(uint64_t tokgpa, const uint8_t *good)
 
 static void fuzz(uint64_t n, uint64_t seed, uint64_t tokgpa)
 {
-	static const uint64_t others[] = { 31, 34, 35, HC_BATCH - 1, HC_BATCH + 1,
+	static const uint64_t others[] = { 31, 34, 35, HC_BATCH - 1, HC_STATUS + 1,
 					   0x4b4d4200, 0x100000020ULL };
 	uint64_t i, out, nr, a0, a1, a2, r, mapped = 0, unexpected = 0;
 	uint64_t errs = 0, oks = 0, calls, guest_stops = 0, throttled = 0;
@@ -451,6 +453,11 @@ static void fuzz(uint64_t n, uint64_t seed, uint64_t tokgpa)
 			a0 = fz_rand() % 16 ? FZ_DESC : fz_gpa();
 			a1 = fz_rand() % 16 ? 0 : fz_rand();
 			a2 = fz_rand() % 16 ? 0 : fz_rand();
+		} else if (fz_rand() % 4 == 0) {	/* status page */
+			nr = HC_STATUS;
+			r = fz_rand() % 4;
+			a0 = r == 0 ? fz_gpa() : r == 1 ? ~0ULL : FZ_STATUS;
+			a1 = fz_rand() % 16 ? 0 : fz_rand();
 		} else {				/* not ours */
 			nr = others[fz_rand() % (sizeof(others) / sizeof(others[0]))];
 			a0 = fz_rand();
@@ -467,7 +474,7 @@ static void fuzz(uint64_t n, uint64_t seed, uint64_t tokgpa)
 			long_mode(&vcpus[0]);
 			continue;
 		}
-		if (nr != 32 && nr != 33 && nr != HC_BATCH) {
+		if (nr != 32 && nr != 33 && nr != HC_BATCH && nr != HC_STATUS) {
 			unexpected += out != ENOSYS_RAX;
 			continue;
 		}
@@ -484,11 +491,16 @@ static void fuzz(uint64_t n, uint64_t seed, uint64_t tokgpa)
 		/* a batch answers at most the entries it was given */
 		if (nr == HC_BATCH && (int64_t)out > 64)
 			unexpected++;
+		/* a status call: 0, -EFAULT, -ENOMEM or -EINVAL */
+		if (nr == HC_STATUS && out && out != (uint64_t)-14 &&
+		    out != (uint64_t)-12 && out != (uint64_t)-22)
+			unexpected++;
 	}
 	calls = i;
 	memcpy(ram + tokgpa, good, 32);
 	for (i = 0; i < FZ_SLOTS; i++)
 		run_once(&vcpus[0], CODE_GPA, 33, FZ_POOL + i * 0x1000, 0, 0, &out);
+	run_once(&vcpus[0], CODE_GPA, HC_STATUS, ~0ULL, 0, 0, &out);
 	quiet = 0;
 	printf("calls=%" PRIu64 " ok=%" PRIu64 " errors=%" PRIu64 " maps=%" PRIu64
 	       " throttled=%" PRIu64 " vcpu_stops=%" PRIu64 " unexpected=%" PRIu64

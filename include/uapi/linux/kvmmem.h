@@ -197,4 +197,54 @@ struct kvmmem_hc_batch {
  */
 #define KVMMEM_REVOKED_PATTERN	"kvmmem:revoked!\n"
 
+/**
+ * DOC: Status page (kvmmem's own, beyond the original design)
+ *
+ * A process can tell that one of its mappings was revoked without a
+ * hypercall: mmap() one page of ``/dev/kvmmem`` at offset
+ * KVMMEM_STATUS_OFFSET, read-only and shared. It is a &struct kvmmem_status
+ * that the host updates. The host adds one to @revocations *before* each
+ * revocation of a mapping of this VM takes effect, so a reader that
+ *
+ * 1. notes @revocations,
+ * 2. reads mapped pages,
+ * 3. reads @revocations again (after a read barrier)
+ *
+ * and finds it unchanged has read no byte of a revoked mapping. If it
+ * changed, some mapping of the VM (of any process) was revoked; which one is
+ * not recorded: unmap and map again what is still needed (maps under a dead
+ * grant fail with EACCES). The counter only grows while the VM runs.
+ *
+ * The guest module asks the host to keep the page current on the first map
+ * after the module loads. @registered is then 1; it stays 0 with a host that
+ * does not know the status page (the counter then never moves).
+ */
+#define KVMMEM_STATUS_OFFSET	0
+#define KVMMEM_STATUS_VERSION	1
+
+/**
+ * struct kvmmem_status - the status page
+ * @version: KVMMEM_STATUS_VERSION
+ * @registered: 1 once the host keeps this page current
+ * @revocations: mappings of this VM revoked so far (host)
+ */
+struct kvmmem_status {
+	__u32 version;
+	__u32 registered;
+	__u64 revocations;
+};
+
+/*
+ * KVM_HC_MEM_STATUS: a0 is the page-aligned gpa of a page of the
+ * introspector's RAM that the host is to keep as its status page from now
+ * on (replacing an earlier one), a1 and a2 must be 0. Only a VM that holds a
+ * grant may register (-KVM_ENOSYS otherwise). The host writes @revocations
+ * at once and whenever it changes; it forgets the page when the VM resets
+ * or exits, or when a0 is KVMMEM_STATUS_NONE (any VM may ask that; 0).
+ * Returns 0, -EINVAL (unaligned, a1 or a2 set) or -EFAULT (not ordinary
+ * RAM of the VM).
+ */
+#define KVM_HC_MEM_STATUS	0x4b4d4202	/* "KMB", 2 */
+#define KVMMEM_STATUS_NONE	(~0ULL)
+
 #endif /* _UAPI_LINUX_KVMMEM_H */

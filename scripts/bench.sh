@@ -1,0 +1,22 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make bench: builds what the benchmark needs (the modules with DKMS, the
+# test programs, the kvmmem_bench null-hypercall module for the guest
+# kernel), boots the lab on Debian 12's 6.1 kernel (KVER=... to choose
+# another) and runs tests/lab/bench.sh, which prints a table of ratios.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+. scripts/kernels.sh
+scripts/install-deps.sh >/dev/null
+kver=${KVER:-$(kver_61)}
+tests/run.sh dkms >/dev/null
+make -s -C tests >/dev/null
+make -s tools >/dev/null
+out=build/bench/$kver
+mkdir -p "$out"
+cp tests/bench/Kbuild tests/bench/kvmmem_bench.c "$out/"
+make -s -C "/lib/modules/$kver/build" M="$top/$out" modules >/dev/null 2>&1 ||
+	{ echo "bench: kvmmem_bench does not build for $kver" >&2; exit 1; }
+exec scripts/lab/run.sh -n bench -t 1500 "$kver" "$top/tests/lab/bench.sh"
