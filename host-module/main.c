@@ -9,6 +9,7 @@
 #include "ctl.h"
 #include "grant.h"
 #include "hook.h"
+#include "memslot.h"
 #include "remap.h"
 #include "reset.h"
 #include "stats.h"
@@ -27,9 +28,12 @@ static int __init kvmmem_host_init(void)
 	ret = kvmmem_reset_init();
 	if (ret)
 		goto err_remap;
-	ret = kvmmem_hook_init();
+	ret = kvmmem_memslot_init();
 	if (ret)
 		goto err_reset;
+	ret = kvmmem_hook_init();
+	if (ret)
+		goto err_memslot;
 	ret = kvmmem_ctl_init();
 	if (ret)
 		goto err_hook;
@@ -38,6 +42,8 @@ static int __init kvmmem_host_init(void)
 
 err_hook:
 	kvmmem_hook_uninit();
+err_memslot:
+	kvmmem_memslot_uninit();
 err_reset:
 	kvmmem_reset_uninit();
 err_remap:
@@ -55,6 +61,7 @@ static void __exit kvmmem_host_exit(void)
 {
 	kvmmem_ctl_uninit();
 	kvmmem_hook_uninit();
+	kvmmem_memslot_uninit();
 	kvmmem_reset_uninit();
 	kvmmem_grant_uninit();
 	kvmmem_status_uninit();

@@ -34,8 +34,8 @@
  *
  * 1. The target gpa must lie in an ordinary, writable user memslot of the
  *    target. Its hva is resolved under the target's SRCU and the page is
- *    pinned in the target's mm (pin_user_pages_remote, FOLL_LONGTERM), with
- *    the target's mmap_lock held only for that. A transparent huge page
+ *    held in the target's mm (see "Holding the target page"), with the
+ *    target's mmap_lock held only for that. A transparent huge page
  *    there is split first (see split_target()). A gpa whose hva is itself an
  *    overlay is refused (no chaining). kvm_read_guest(), gfn_to_page() and
  *    friends are never used for the target: they work on current->mm.
@@ -50,7 +50,22 @@
  *    physical page, 4K, write-back. A read-only grant maps the file
  *    read-only and without VM_MAYWRITE, so the host view is read-only too.
  *
- * Coherence with the target: the pin keeps the page alive, but the target's
+ * Holding the target page: a read-write grant pins it with write intent
+ * (FOLL_WRITE | FOLL_LONGTERM), as it will be written. A read-only grant
+ * must not disturb the target, and any pin would: one with write intent
+ * populates a page the target never touched, and a read-only FOLL_PIN
+ * still un-shares a KSM page (GUP must unshare what is not exclusive). So
+ * it takes a plain reference through a read fault (FOLL_GET): a page the
+ * target never touched reads as the shared zero page, which we map without
+ * holding anything (in anonymous memory, a page that is not anonymous is a
+ * zero page, 4K or huge); a KSM page stays shared. The reference keeps the
+ * page from being freed, KSM from merging it and migration from moving it
+ * while it is mapped; when the target writes the zero page or a KSM page,
+ * the copy-on-write invalidates its hva and the notifier below brings the
+ * new page in. Counters: pinned_pages (read-write) and held_pages
+ * (read-only, zero pages included).
+ *
+ * Coherence with the target: the hold keeps the page alive, but the target's
  * VMM may still drop or replace what backs its hva (a balloon's
  * MADV_DONTNEED, munmap, mremap). Each mapping registers an
  * mmu_interval_notifier on the target's mm over its one page. The callback
@@ -60,9 +75,10 @@
  * another page, zaps our PTE (KVM drops its SPTE), swaps the page and unpins
  * the old one. Most invalidations (mprotect, a failed THP collapse, a split)
  * leave the same page there, and the work then does nothing. In between,
- * the introspector reads the old page, which stays pinned, so it is stale
- * for a moment but never freed memory. If the target has no memory there
- * any more, the mapping is revoked.
+ * the introspector reads the old page, which stays held, so it is stale
+ * for a moment but never freed memory; debugfs stale_last_us and
+ * stale_max_us give that moment, from the invalidation to the switch. If
+ * the target has no memory there any more, the mapping is revoked.
  *
  * Unmap restores the hva's old backing with another MAP_FIXED mapping, which
  * unmaps the overlay (KVM zaps the SPTE again), then unpins the page, marking
@@ -101,6 +117,7 @@ struct kvmmem_map {
 	struct page *page;		/* pinned target page, NULL once revoked */
 	struct page *home;		/* backs the overlay once revoked */
 	struct mmu_interval_notifier tnotif;	/* on the target's hva */
+	u64 inval_ns;			/* first invalidation not yet synced */
 	unsigned long thva;
 	bool tnotif_live;
 	struct work_struct sync_work;
@@ -118,6 +135,7 @@ static struct workqueue_struct *release_wq;
 static unsigned long nr_maps;		/* in map_table; kvmmem_lock */
 static const struct vm_operations_struct overlay_vm_ops;
 static void map_sync_work(struct work_struct *work);
+static void drop_page(struct page *page, bool writable, bool dirty);
 
 static u32 map_hash(struct mm_struct *mm, u64 igfn)
 {
@@ -140,10 +158,8 @@ static void map_free_work(struct work_struct *work)
 
 	if (m->tnotif_live)
 		mmu_interval_notifier_remove(&m->tnotif);
-	if (m->page) {
-		unpin_user_pages_dirty_lock(&m->page, 1, m->writable);
-		kvmmem_stat_dec(KVMMEM_STAT_PINNED);
-	}
+	if (m->page)
+		drop_page(m->page, m->writable, m->writable);
 	__free_page(m->home);
 	if (m->restore_file)
 		fput(m->restore_file);
@@ -294,38 +310,87 @@ static long split_target(struct vm_area_struct *vma, unsigned long hva)
 }
 
 /*
- * Pin what backs @hva in @mm now; @mm is a target's (mm_users held). The pin
- * has write intent even for a read-only grant, so a page the target never
- * touched is populated by it. (Pinning the shared zero page instead, and
- * following the target's first write through the notifier, is the plan; it
- * is not enabled until it has been proven stable in the lab.)
+ * Hold what backs @hva in @mm now; @mm is a target's (mm_users held). See
+ * "Holding the target page" in the DOC block. mmap_lock held for read.
  */
-static long pin_hva(struct mm_struct *mm, unsigned long hva,
+static long hold_ro(struct vm_area_struct *vma, unsigned long hva,
 		    struct page **pagep)
 {
+	long ret, n;
+
+	n = kvmmem_gup_remote(vma->vm_mm, hva, 0, pagep, false);
+	if (n != 1)
+		return n == -ENOMEM ? -ENOMEM : -ENXIO;
+	/* anonymous memory holds anonymous pages, or a zero page */
+	if (vma_is_anonymous(vma) && !PageAnon(*pagep)) {
+		put_page(*pagep);
+		*pagep = ZERO_PAGE(0);
+		return 0;
+	}
+	if (!PageTransCompound(*pagep))
+		return 0;
+	put_page(*pagep);
+	ret = split_target(vma, hva);
+	if (ret)
+		return ret;
+	n = kvmmem_gup_remote(vma->vm_mm, hva, 0, pagep, false);
+	if (n != 1)
+		return n == -ENOMEM ? -ENOMEM : -ENXIO;
+	if (PageTransCompound(*pagep)) {
+		put_page(*pagep);
+		return -EBUSY;
+	}
+	return 0;
+}
+
+static long hold_rw(struct vm_area_struct *vma, unsigned long hva,
+		    struct page **pagep)
+{
+	long ret, n;
+
+	ret = split_target(vma, hva);
+	if (ret)
+		return ret;
+	n = kvmmem_gup_remote(vma->vm_mm, hva, FOLL_WRITE | FOLL_LONGTERM, pagep,
+			      true);
+	if (n != 1)
+		return n == -ENOMEM ? -ENOMEM : -ENXIO;
+	if (PageTail(*pagep)) {
+		unpin_user_page(*pagep);
+		return -EBUSY;
+	}
+	return 0;
+}
+
+static long hold_hva(struct mm_struct *mm, unsigned long hva, bool writable,
+		     struct page **pagep)
+{
 	struct vm_area_struct *vma;
-	long ret = 0, n;
+	long ret = 0;
 
 	mmap_read_lock(mm);
 	vma = vma_lookup(mm, hva);
 	if (!vma || vma->vm_flags & (VM_IO | VM_PFNMAP))
 		ret = vma && vma->vm_ops == &overlay_vm_ops ? -ELOOP : -ENXIO;
 	if (!ret)
-		ret = split_target(vma, hva);
-	if (!ret) {
-		n = kvmmem_gup_remote(mm, hva, FOLL_WRITE | FOLL_LONGTERM, pagep,
-				      true);
-		if (n != 1) {
-			ret = n == -ENOMEM ? -ENOMEM : -ENXIO;
-		} else if (PageTail(*pagep)) {
-			unpin_user_page(*pagep);
-			ret = -EBUSY;
-		}
-	}
+		ret = (writable ? hold_rw : hold_ro)(vma, hva, pagep);
 	mmap_read_unlock(mm);
 	if (!ret)
-		kvmmem_stat_inc(KVMMEM_STAT_PINNED);
+		kvmmem_stat_inc(writable ? KVMMEM_STAT_PINNED : KVMMEM_STAT_HELD);
 	return ret;
+}
+
+/* Let go of a page that hold_hva() returned. */
+static void drop_page(struct page *page, bool writable, bool dirty)
+{
+	if (writable) {
+		unpin_user_pages_dirty_lock(&page, 1, dirty);
+		kvmmem_stat_dec(KVMMEM_STAT_PINNED);
+		return;
+	}
+	if (page != ZERO_PAGE(0))
+		put_page(page);
+	kvmmem_stat_dec(KVMMEM_STAT_HELD);
 }
 
 static const struct mmu_interval_notifier_ops target_notifier_ops;
@@ -356,7 +421,7 @@ static long pin_target(struct kvmmem_map *m, struct kvm *target)
 					   PAGE_SIZE, &target_notifier_ops);
 	if (!ret) {
 		m->tnotif_live = true;
-		ret = pin_hva(target->mm, m->thva, &m->page);
+		ret = hold_hva(target->mm, m->thva, m->writable, &m->page);
 		if (ret)
 			m->page = NULL;
 	}
@@ -366,9 +431,8 @@ static long pin_target(struct kvmmem_map *m, struct kvm *target)
 
 static void unpin_target(struct kvmmem_map *m)
 {
-	unpin_user_pages_dirty_lock(&m->page, 1, m->writable);
+	drop_page(m->page, m->writable, m->writable);
 	m->page = NULL;
-	kvmmem_stat_dec(KVMMEM_STAT_PINNED);
 }
 
 /*
@@ -639,6 +703,9 @@ static bool target_invalidate(struct mmu_interval_notifier *sub,
 	/* the target is exiting: the reaper ends the grant */
 	if (range->event == MMU_NOTIFY_RELEASE)
 		return true;
+	/* racy by design: a measurement, and only the first one counts */
+	if (!READ_ONCE(m->inval_ns))
+		WRITE_ONCE(m->inval_ns, ktime_get_ns());
 	if (kref_get_unless_zero(&m->ref) &&
 	    !queue_work(release_wq, &m->sync_work))
 		map_put(m);
@@ -660,14 +727,16 @@ static void map_sync_work(struct work_struct *work)
 	struct mm_struct *tmm = m->tnotif.mm;
 	struct vm_area_struct *vma;
 	struct page *page, *old;
+	u64 since;
 	long ret;
 
+	since = xchg(&m->inval_ns, 0);
 	mutex_lock(&kvmmem_lock);
 	/* unmapped, revoked, or the target is going */
 	if (hlist_unhashed(&m->hnode) || !m->page || !mmget_not_zero(tmm))
 		goto out_unlock;
 	mmu_interval_read_begin(&m->tnotif);
-	ret = pin_hva(tmm, m->thva, &page);
+	ret = hold_hva(tmm, m->thva, m->writable, &page);
 	mmput(tmm);
 	if (ret) {
 		pr_info_ratelimited("%s: target page at hva %#lx is gone (%ld): mapping revoked\n",
@@ -690,9 +759,10 @@ static void map_sync_work(struct work_struct *work)
 		mmap_read_unlock(m->mm);
 		mmput(m->mm);
 		kvmmem_stat_inc(KVMMEM_STAT_RESYNCS);
+		if (since)
+			kvmmem_stat_stale(ktime_get_ns() - since);
 	}
-	unpin_user_pages_dirty_lock(&old, 1, m->writable && old != page);
-	kvmmem_stat_dec(KVMMEM_STAT_PINNED);
+	drop_page(old, m->writable, m->writable && old != page);
 out_unlock:
 	mutex_unlock(&kvmmem_lock);
 	map_put(m);
@@ -714,6 +784,37 @@ void kvmmem_remap_revoke_grant(struct kvmmem_grant *g)
 		map_leave_grant(m);
 		revoke_map(m);
 	}
+}
+
+/**
+ * kvmmem_remap_revoke_range() - revoke mappings of a target's gfn range
+ * @target: the target VM
+ * @gfn: first gfn of the range
+ * @npages: its length
+ * @rw_only: only read-write mappings
+ *
+ * For a memslot that went away or moved, or that started dirty logging.
+ * Takes kvmmem_lock.
+ *
+ * Return: how many mappings were revoked.
+ */
+int kvmmem_remap_revoke_range(struct kvm *target, u64 gfn, u64 npages,
+			      bool rw_only)
+{
+	struct kvmmem_map *m;
+	int bkt, n = 0;
+
+	mutex_lock(&kvmmem_lock);
+	hash_for_each(map_table, bkt, m, hnode) {
+		if (!m->grant || m->grant->target != target ||
+		    m->tgfn - gfn >= npages || (rw_only && !m->writable))
+			continue;
+		map_leave_grant(m);
+		revoke_map(m);
+		n++;
+	}
+	mutex_unlock(&kvmmem_lock);
+	return n;
 }
 
 /**

@@ -14,6 +14,8 @@ long kvmmem_remap_map(struct kvm_vcpu *vcpu, struct kvmmem_grant *g,
 long kvmmem_remap_unmap(struct kvm_vcpu *vcpu, u64 intro_gpa);
 bool kvmmem_remap_has_maps(struct kvm *intro);
 void kvmmem_remap_revoke_grant(struct kvmmem_grant *g);
+int kvmmem_remap_revoke_range(struct kvm *target, u64 gfn, u64 npages,
+			      bool rw_only);
 void kvmmem_remap_reset(struct kvm *intro);
 void kvmmem_remap_reap(void);
 bool kvmmem_remap_busy(void);

@@ -29,8 +29,10 @@
  * atomic, so it only queues task work on the current thread (the
  * introspector's VMM): the work runs when the ioctl returns to user space,
  * before the VMM can run the vCPU again, in a context that may sleep and
- * whose mm is the introspector's. It unmaps every mapping of that VM and
- * gives the gpas their memory back. A false positive (a VMM that loads RIP
+ * whose mm is the introspector's. It unmaps every mapping of that VM,
+ * gives the gpas their memory back and forgets the VM's status page, whose
+ * frame belongs to the next kernel. The probe acts only while mappings or
+ * status pages exist. A false positive (a VMM that loads RIP
  * 0xfff0 for another reason) only unmaps, which is the safe direction.
  */
 

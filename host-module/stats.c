@@ -6,6 +6,8 @@
  */
 #include <linux/debugfs.h>
 #include <linux/errno.h>
+#include <linux/math64.h>
+#include <linux/time64.h>
 #include <linux/seq_file.h>
 
 #include "stats.h"
@@ -21,6 +23,7 @@ static const char * const stat_names[KVMMEM_STAT_NR] = {
 	[KVMMEM_STAT_BAD_TOKEN]		= "bad_token",
 	[KVMMEM_STAT_LIVE]		= "live_maps",
 	[KVMMEM_STAT_PINNED]		= "pinned_pages",
+	[KVMMEM_STAT_HELD]		= "held_pages",
 	[KVMMEM_STAT_REVOKED]		= "revoked",
 	[KVMMEM_STAT_RESETS]		= "resets",
 	[KVMMEM_STAT_SPLITS]		= "thp_splits",
@@ -29,6 +32,8 @@ static const char * const stat_names[KVMMEM_STAT_NR] = {
 	[KVMMEM_STAT_GRANTS_ENDED]	= "grants_ended",
 	[KVMMEM_STAT_THROTTLED]		= "throttled",
 	[KVMMEM_STAT_STATUS_PAGES]	= "status_pages",
+	[KVMMEM_STAT_STALE_LAST_US]	= "stale_last_us",
+	[KVMMEM_STAT_STALE_MAX_US]	= "stale_max_us",
 };
 
 /* Failures by reason: the errno a refused or failed call answered. */
@@ -44,6 +49,23 @@ static const char * const fail_names[] = {
 };
 
 static atomic64_t fails[ARRAY_SIZE(fail_names)];
+
+/**
+ * kvmmem_stat_stale() - record how long a mapping showed a replaced page
+ * @ns: from the target's invalidation to the overlay's switch, in ns
+ *
+ * Between the two the introspector may read the old (still held) page.
+ */
+void kvmmem_stat_stale(u64 ns)
+{
+	s64 us = div_u64(ns, NSEC_PER_USEC), max;
+
+	atomic64_set(&kvmmem_stats[KVMMEM_STAT_STALE_LAST_US], us);
+	max = atomic64_read(&kvmmem_stats[KVMMEM_STAT_STALE_MAX_US]);
+	while (us > max &&
+	       !atomic64_try_cmpxchg(&kvmmem_stats[KVMMEM_STAT_STALE_MAX_US], &max, us))
+		;
+}
 
 /**
  * kvmmem_stat_failed() - count a refused or failed call, by reason

@@ -4,6 +4,7 @@
 #define _KVMMEM_STATS_H
 
 #include <linux/atomic.h>
+#include <linux/types.h>
 
 enum kvmmem_stat {
 	KVMMEM_STAT_HC_SEEN,		/* hypercalls 32/33 that reached us */
@@ -12,7 +13,8 @@ enum kvmmem_stat {
 	KVMMEM_STAT_FAILED,		/* refused or failed hypercalls */
 	KVMMEM_STAT_BAD_TOKEN,		/* of which: no grant for the token */
 	KVMMEM_STAT_LIVE,		/* mappings that exist now */
-	KVMMEM_STAT_PINNED,		/* target pages pinned now */
+	KVMMEM_STAT_PINNED,		/* target pages pinned now (read-write) */
+	KVMMEM_STAT_HELD,		/* target pages held now (read-only) */
 	KVMMEM_STAT_REVOKED,		/* mappings revoked */
 	KVMMEM_STAT_RESETS,		/* introspector resets that revoked */
 	KVMMEM_STAT_SPLITS,		/* target huge pages split to map */
@@ -21,6 +23,8 @@ enum kvmmem_stat {
 	KVMMEM_STAT_GRANTS_ENDED,	/* grants ended */
 	KVMMEM_STAT_THROTTLED,		/* refused: too many bad tokens */
 	KVMMEM_STAT_STATUS_PAGES,	/* introspector status pages pinned */
+	KVMMEM_STAT_STALE_LAST_US,	/* last window of stale bytes */
+	KVMMEM_STAT_STALE_MAX_US,	/* longest window of stale bytes */
 	KVMMEM_STAT_NR
 };
 
@@ -42,6 +46,7 @@ static inline long long kvmmem_stat_read(enum kvmmem_stat s)
 }
 
 void kvmmem_stat_failed(long err);
+void kvmmem_stat_stale(u64 ns);
 bool kvmmem_inject_unmap_failure(void);
 int kvmmem_stats_init(void);
 void kvmmem_stats_uninit(void);

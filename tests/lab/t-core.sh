@@ -132,8 +132,20 @@ expect "... unmap" "rax=0x0" "$(tvm ti hc 33 0x404000 0 0)"
 wait_until 5 '[ "$(stat_of pinned_pages)" = 0 ]'
 expect "... after which neither the old nor the new page stays pinned" "0" "$(stat_of pinned_pages)"
 
-# dirty logging (live migration) on the target: read-write maps are refused
+# dirty logging (live migration) on the target: a read-write mapping made
+# before it starts is revoked, a read-only one stays; new read-write maps
+# are refused
+expect "a read-write map before the target logs dirty pages" "rax=0x1" "$(tvm ti hc 32 $TOK $W 0x402000)"
+tvm_token ti $LAB/ti-ro.tok $TOK
+expect "... and a read-only one" "rax=0x0" "$(tvm ti hc 32 $TOK $M 0x403000)"
+revoked=$(stat_of revoked)
 tvm tgt dirtylog 1 >/dev/null
+expect "dirty logging starts: the read-write mapping is revoked (revoked pattern)" "val=0x723a6d656d6d766b" \
+	"$(tvm ti gread 0x402000)"
+expect "... the read-only one stays" "val=$(tvm tgt gread $M | sed 's/^val=//')" "$(tvm ti gread 0x403000)"
+expect "... one revocation counted" "$((revoked + 1))" "$(stat_of revoked)"
+expect "... both unmap" "rax=0x0 rax=0x0" "$(tvm ti hc 33 0x402000 0 0) $(tvm ti hc 33 0x403000 0 0)"
+tvm_token ti $LAB/ti-rw.tok $TOK
 expect "read-write map while the target logs dirty pages: -EBUSY" "$(neg 16)" "$(tvm ti hc 32 $TOK $W 0x402000)"
 tvm_token ti $LAB/ti-ro.tok $TOK
 expect "... a read-only map is still allowed" "rax=0x0" "$(tvm ti hc 32 $TOK $W 0x402000)"
@@ -442,8 +454,8 @@ done
 tvm_stop tk; tvm_stop tj; tvm_stop ti; tvm_stop tgt
 wait_until 10 '[ "$(stat_of live_maps)" = 0 ]'
 expect "no mapping is left" "0" "$(stat_of live_maps)"
-wait_until 10 '[ "$(stat_of pinned_pages)" = 0 ]'
-expect "no page is left pinned (module counter)" "0" "$(stat_of pinned_pages)"
+wait_until 10 '[ "$(stat_of pinned_pages) $(stat_of held_pages)" = "0 0" ]'
+expect "no page is left pinned or held (module counters)" "0 0" "$(stat_of pinned_pages) $(stat_of held_pages)"
 expect "the host's pin counters are back to their baseline" "$pin0" "$(pins)"
 check "kvmmem_host unloads" rmmod kvmmem_host
 # vCPU stops of the tiny VMs (seen in the nested lab), for the record

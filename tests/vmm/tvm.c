@@ -15,6 +15,12 @@
  *   peek GPA LEN           VMM reads its own RAM; prints hex
  *   poke GPA VAL           VMM writes u64 at GPA; prints "ok"
  *   fill GPA LEN SEED      VMM fills RAM with a pattern; prints "ok"
+ *   dup GPA LEN SEED       VMM gives every page of the range the same
+ *                          pattern (for KSM); prints "ok"
+ *   merge                  MADV_MERGEABLE over all RAM; prints "ok"
+ *   unplug                 delete the RAM memslot, keeping the memory
+ *                          mapped in the VMM (the guest cannot run after
+ *                          it); prints "ok"
  *   sum GPA LEN            prints "sum=0x..." (FNV-1a over the VMM's view)
  *   discard GPA            MADV_DONTNEED the page: the VMM drops it, as a
  *                          balloon does; prints "ok"
@@ -576,6 +582,19 @@ static void command(char *line)
 			ram[a[0] + i] = (uint8_t)((a[0] + i) * 131 + a[2] +
 						  ((a[0] + i) >> 12));
 		printf("ok\n");
+	} else if (!strcmp(cmd, "dup") && n >= 4 && in_ram(a[0], a[1])) {
+		for (i = 0; i < a[1]; i++)
+			ram[a[0] + i] = (uint8_t)(((a[0] + i) & 0xfff) * 131 + a[2]);
+		printf("ok\n");
+	} else if (!strcmp(cmd, "unplug")) {
+		struct kvm_userspace_memory_region mr = {
+			.userspace_addr = (uintptr_t)ram,
+		};
+
+		printf("%s\n", ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION, &mr) ?
+		       strerror(errno) : "ok");
+	} else if (!strcmp(cmd, "merge")) {
+		printf("%s\n", madvise(ram, ram_size, MADV_MERGEABLE) ? strerror(errno) : "ok");
 	} else if (!strcmp(cmd, "sum") && n >= 3 && in_ram(a[0], a[1])) {
 		printf("sum=0x%016" PRIx64 "\n", fnv(ram + a[0], a[1]));
 	} else if (!strcmp(cmd, "discard") && n >= 2 && in_ram(a[0], 8)) {
