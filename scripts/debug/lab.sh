@@ -1,11 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# lab.sh [TEST...]: the core and hardening lab tests (default: t-core and
-# t-harden) on the debug lab host: Debian 12's 6.1 built with KASAN, lockdep,
-# kmemleak, DEBUG_VM and DEBUG_ATOMIC_SLEEP (build.sh, cached). The VMs
-# inside run Debian's own 6.1. Each test ends with a kmemleak scan and a
-# check of the kernel log for KASAN, lockdep and WARNING reports. Far too
+# lab.sh [TEST...]: the core, hardening and scan lab tests (default: t-core,
+# t-harden and t-scan) on the debug lab host: Debian 12's 6.1 built with
+# KASAN, lockdep, kmemleak, DEBUG_VM and DEBUG_ATOMIC_SLEEP (build.sh,
+# cached). The VMs inside run Debian's own 6.1. Each test ends with a
+# kmemleak scan and a check of the kernel log for KASAN, lockdep and WARNING reports. Far too
 # slow for CI on two cores: `make debug-lab` runs it. Prints TAP and
 # "N passed, N failed".
 set -uo pipefail
@@ -13,7 +13,7 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
 . scripts/kernels.sh
-tests=${*:-t-core t-harden}
+tests=${*:-t-core t-harden t-scan}
 scripts/install-deps.sh >/dev/null || { echo "debug: install-deps failed" >&2; exit 1; }
 tests/run.sh dkms >/dev/null || { echo "debug: dkms install failed" >&2; exit 1; }
 k61=$(kver_61)

@@ -5,8 +5,10 @@
 # introspector must not disturb the target: exact bytes, its RSS and its
 # KSM sharing unchanged (untouched pages read as the zero page, shared
 # pages stay shared). Then coherence: the mapping follows the target when
-# it first writes a page it never touched, and when it writes a KSM page
-# (un-merging it); the host reports how long the old bytes stayed visible.
+# it first writes a page it never touched, when it writes a KSM page
+# (un-merging it), when its memory is reclaimed to a zram swap device, and
+# when its memslot goes away; the host reports how long the old bytes
+# stayed visible.
 . "$(dirname "$0")/lib.sh"
 
 MIB=64
@@ -115,6 +117,35 @@ else
 	skip "the target writes a KSM page that the introspector maps" "this lab host has no KSM"
 fi
 diag "longest stale window in this run: $(stat_of stale_max_us) us"
+
+# memory pressure: a target's pages are reclaimed to a zram swap device
+# (MADV_PAGEOUT) while the introspector maps some of them. Its own target:
+# on 6.1 pages that ksmd has scanned were not paged out.
+if modprobe zram num_devices=1 2>/dev/null && echo 256M > /sys/block/zram0/disksize &&
+   mkswap /dev/zram0 >/dev/null && swapon /dev/zram0 && tvm_start tz 16; then
+	zpid=$(tvm_pid tz)
+	tvm tz fill $A 0x400000 3 >/dev/null
+	asum=$(tvm tz sum $A 0x400000)
+	H=$((A + 3 * 4096))
+	grant "$S/z.tok" "$zpid" "$(intro_pid)" >/dev/null
+	intro_run "(/mnt/probe hold /mnt/z.tok $H 0 30 > /mnt/hp.log 2>&1 &); sleep 1; head -1 /mnt/hp.log" >/dev/null
+	want=$(sed -n 2p "$S/hp.log")
+	sw0=$(awk '/^SwapFree/ { print $2 }' /proc/meminfo)
+	rssp=$(rss_kb "$zpid")
+	expect "a target's memory is reclaimed to zram swap (MADV_PAGEOUT, 4 MiB)" "ok" "$(tvm tz pageout $A 0x400000)"
+	sw1=$(awk '/^SwapFree/ { print $2 }' /proc/meminfo)
+	diag "target RSS $rssp kB -> $(rss_kb "$zpid") kB; swap used: $((sw0 - sw1)) kB"
+	check "... its RSS went down and swap was used" test "$(rss_kb "$zpid")" -lt "$rssp" -a "$sw1" -lt "$sw0"
+	expect "... the page the introspector maps still reads the same" "$want" "$(tail -n 1 "$S/hp.log")"
+	out=$(intro_run "/mnt/probe batch /mnt/z.tok $A 1024 ok" 120)
+	expect "... a scan of the reclaimed range gives its exact bytes" "$asum" "$(sed -n 2p <<<"$out")"
+	tvm tz poke $H 0x00c0ffee00c0ffee >/dev/null
+	sees hp 00c0ffee00c0ffee "... the target's write to the mapped page, after reclaim, shows in the introspector"
+	intro_run "pkill -f 'hold /mnt/z.tok'; sleep 1" >/dev/null
+	tvm_stop tz
+else
+	skip "a target's memory is reclaimed to zram swap" "no zram swap device on this lab host"
+fi
 
 # the target's memslot goes away (memory unplug) while its memory stays
 # mapped in its VMM: the gpa no longer names it, so the mapping is revoked

@@ -18,6 +18,8 @@
  *   dup GPA LEN SEED       VMM gives every page of the range the same
  *                          pattern (for KSM); prints "ok"
  *   merge                  MADV_MERGEABLE over all RAM; prints "ok"
+ *   pageout GPA LEN        MADV_PAGEOUT: reclaim the range now (to swap);
+ *                          prints "ok"
  *   unplug                 delete the RAM memslot, keeping the memory
  *                          mapped in the VMM (the guest cannot run after
  *                          it); prints "ok"
@@ -592,6 +594,9 @@ static void command(char *line)
 		};
 
 		printf("%s\n", ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION, &mr) ?
+		       strerror(errno) : "ok");
+	} else if (!strcmp(cmd, "pageout") && n >= 3 && in_ram(a[0], a[1])) {
+		printf("%s\n", madvise(ram + (a[0] & ~0xfffULL), a[1], MADV_PAGEOUT) ?
 		       strerror(errno) : "ok");
 	} else if (!strcmp(cmd, "merge")) {
 		printf("%s\n", madvise(ram, ram_size, MADV_MERGEABLE) ? strerror(errno) : "ok");
