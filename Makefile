@@ -45,7 +45,7 @@ dkms-install:
 	install -m 0644 Makefile VERSION dkms.conf $(DKMS_SRC)/
 	install -m 0644 guest-module/Kbuild guest-module/*.[ch] $(DKMS_SRC)/guest-module/
 	install -m 0644 host-module/Kbuild host-module/*.[ch] $(DKMS_SRC)/host-module/
-	install -m 0644 include/*.h $(DKMS_SRC)/include/
+	install -m 0644 include/kvmmem_compat.h $(DKMS_SRC)/include/
 	install -m 0644 include/uapi/linux/*.h $(DKMS_SRC)/include/uapi/linux/
 
 # Boot-time integration: udev rule, systemd unit (KVM guests only),

@@ -291,6 +291,20 @@ logs_clean() {
 	fi
 }
 
+# end_checks PIN0: once the VMs are gone, nothing of kvmmem is left (PIN0:
+# the host's pins before the test), the module unloads, the logs are clean
+end_checks() {
+	wait_until 10 '[ "$(stat_of live_maps)" = 0 ]'
+	expect "no mapping is left" "0" "$(stat_of live_maps)"
+	wait_until 10 '[ "$(stat_of held_pages) $(stat_of pinned_pages) $(stat_of status_pages)" = "0 0 0" ]'
+	expect "nothing is held, pinned or kept as a status page" "0 0 0" \
+		"$(stat_of held_pages) $(stat_of pinned_pages) $(stat_of status_pages)"
+	expect "the host's pin counters are back to their baseline" "$1" "$(pins)"
+	check "kvmmem_host unloads" rmmod kvmmem_host
+	grep -h . "$LAB"/*.err 2>/dev/null | head -n 20 | sed 's/^/# tiny VM log: /'
+	logs_clean
+}
+
 # --- grants ----------------------------------------------------------------
 # grant FILE TARGET_PID INTRO_PID [kvmmem-host options]: prints the grant id
 grant() {

@@ -18,6 +18,8 @@
  *   dup GPA LEN SEED       VMM gives every page of the range the same
  *                          pattern (for KSM); prints "ok"
  *   merge                  MADV_MERGEABLE over all RAM; prints "ok"
+ *   ram                    prints "hva=0x... size=0x..." (where the VMM maps
+ *                          the RAM: read it through /proc/PID/mem)
  *   pageout GPA LEN        MADV_PAGEOUT: reclaim the range now (to swap);
  *                          prints "ok"
  *   unplug                 delete the RAM memslot, keeping the memory
@@ -598,6 +600,8 @@ static void command(char *line)
 	} else if (!strcmp(cmd, "pageout") && n >= 3 && in_ram(a[0], a[1])) {
 		printf("%s\n", madvise(ram + (a[0] & ~0xfffULL), a[1], MADV_PAGEOUT) ?
 		       strerror(errno) : "ok");
+	} else if (!strcmp(cmd, "ram")) {
+		printf("hva=%p size=0x%" PRIx64 "\n", (void *)ram, ram_size);
 	} else if (!strcmp(cmd, "merge")) {
 		printf("%s\n", madvise(ram, ram_size, MADV_MERGEABLE) ? strerror(errno) : "ok");
 	} else if (!strcmp(cmd, "sum") && n >= 3 && in_ram(a[0], a[1])) {

@@ -1,0 +1,474 @@
+// SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT
+/*
+ * libkvmmem: read a target VM's memory from inside an introspector VM.
+ *
+ * The pool: a handle reserves pool_pages consecutive pages of its address
+ * space ("slots"). Target page number p lives, while mapped, in slot
+ * p % pool_pages, so a lookup is one comparison and a read of up to
+ * pool_pages consecutive pages never evicts its own pages. Misses are
+ * mapped with one KVM_INTRO_MEM_MAP_BATCH call per read, after one
+ * KVM_INTRO_MEM_UNMAP_BATCH for the pages they evict.
+ *
+ * Revocation: the guest module's status page counts the VM's revocations
+ * (see "Status page" in <linux/kvmmem.h>). The pool remembers the count it
+ * was filled under. A read checks the count before and after copying; if
+ * it moved, the whole pool is unmapped and the read done again, so bytes of
+ * a revoked mapping are never returned. Without a status page (an older
+ * host) the pool is not used: every read maps, copies and unmaps.
+ *
+ * Copyright (C) 2026 The kvmmem authors
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <linux/kvmmem.h>
+
+#include "libkvmmem.h"
+
+#define PG		4096UL
+#define RETRIES		8	/* reads redone after revocations, at most */
+
+struct kvmmem {
+	int fd;
+	pthread_mutex_t lock;
+	struct kvmi_map_mem_token token;
+	const volatile struct kvmmem_status *status;	/* NULL: none */
+	uint8_t *slots;
+	uint64_t *slot_pfn;	/* target page + 1 in each slot; 0: empty */
+	unsigned int nslots;
+	uint64_t gen;		/* revocations when the pool was filled */
+	struct kvmmem_batch_entry *ent;	/* scratch, nslots entries */
+};
+
+/**
+ * kvmmem_token_parse() - parse a token written as 64 hex digits
+ * @hex: the digits; surrounding white space is allowed
+ * @token: out: the token
+ *
+ * Return: 0, or -1 with errno EINVAL.
+ */
+int kvmmem_token_parse(const char *hex, uint64_t token[4])
+{
+	unsigned int i, d = 0;
+	uint64_t w = 0;
+	int c;
+
+	while (*hex == ' ' || *hex == '\t' || *hex == '\n' || *hex == '\r')
+		hex++;
+	for (i = 0; i < KVMMEM_TOKEN_HEX; i++) {
+		c = hex[i];
+		if (c >= '0' && c <= '9')
+			d = c - '0';
+		else if (c >= 'a' && c <= 'f')
+			d = c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			d = c - 'A' + 10;
+		else
+			goto bad;
+		w = w << 4 | d;
+		if (i % 16 == 15) {
+			token[i / 16] = w;
+			w = 0;
+		}
+	}
+	for (hex += i; *hex; hex++)
+		if (*hex != ' ' && *hex != '\t' && *hex != '\n' && *hex != '\r')
+			goto bad;
+	return 0;
+bad:
+	errno = EINVAL;
+	return -1;
+}
+
+/**
+ * kvmmem_strerror() - what an errno from this library most likely means
+ * @err: the errno
+ *
+ * Return: a static string.
+ */
+const char *kvmmem_strerror(int err)
+{
+	switch (err) {
+	case ENOENT:	return "no /dev/kvmmem: is the kvmmem_guest module loaded?";
+	case ENODEV:	return "/dev/kvmmem is not the kvmmem device";
+	case EOPNOTSUPP: return "the host grants this VM nothing (no grant, or kvmmem_host is not loaded)";
+	case EACCES:	return "wrong, revoked or expired token";
+	case EAGAIN:	return "too many wrong tokens: the host refuses for a while";
+	case ERANGE:	return "address outside the granted range";
+	case ENXIO:	return "not RAM of the target (a hole or device memory)";
+	case EDQUOT:	return "the grant's page quota is used up";
+	case EPERM:	return "the grant is read-only";
+	case EINVAL:	return "invalid argument";
+	case EIO:	return "the host failed to unmap a page";
+	case ESTALE:	return "mappings kept being revoked during the read";
+	default:	return strerror(err);
+	}
+}
+
+/* Does the host keep the status page current? */
+static bool tracked(const struct kvmmem *km)
+{
+	return km->status && km->status->registered;
+}
+
+static uint64_t revocations(const struct kvmmem *km)
+{
+	uint64_t n = km->status ? km->status->revocations : 0;
+
+	atomic_thread_fence(memory_order_acquire);
+	return n;
+}
+
+/**
+ * kvmmem_revocations() - the VM's revocation count (see <linux/kvmmem.h>)
+ * @km: the handle
+ *
+ * Return: the count, or 0 without a status page.
+ */
+uint64_t kvmmem_revocations(struct kvmmem *km)
+{
+	return revocations(km);
+}
+
+/**
+ * kvmmem_open() - open /dev/kvmmem with a token
+ * @token_hex: the token, 64 hex digits
+ * @pool_pages: pages to keep mapped (0: KVMMEM_POOL_DEFAULT; at most
+ *		KVMMEM_BATCH_MAX)
+ *
+ * Return: a handle, or NULL with errno set (ENOENT: no device).
+ */
+struct kvmmem *kvmmem_open(const char *token_hex, unsigned int pool_pages)
+{
+	struct kvmmem *km = calloc(1, sizeof(*km));
+	uint64_t tok[4];
+	void *st;
+	int e;
+
+	if (!km)
+		return NULL;
+
+	if (kvmmem_token_parse(token_hex, tok))
+		goto err_free;
+	memcpy(km->token.token, tok, sizeof(tok));
+	memset(tok, 0, sizeof(tok));
+	km->nslots = pool_pages ? pool_pages : KVMMEM_POOL_DEFAULT;
+	if (km->nslots > KVMMEM_BATCH_MAX)
+		km->nslots = KVMMEM_BATCH_MAX;
+	km->fd = open("/dev/kvmmem", O_RDWR | O_CLOEXEC);
+	if (km->fd < 0)
+		goto err_free;
+	st = mmap(NULL, PG, PROT_READ, MAP_SHARED, km->fd, KVMMEM_STATUS_OFFSET);
+	km->status = st == MAP_FAILED ? NULL : st;
+	km->slots = mmap(NULL, km->nslots * PG, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	km->slot_pfn = calloc(km->nslots, sizeof(*km->slot_pfn));
+	km->ent = calloc(km->nslots, sizeof(*km->ent));
+	if (km->slots == MAP_FAILED || !km->slot_pfn || !km->ent)
+		goto err_close;
+	pthread_mutex_init(&km->lock, NULL);
+	return km;
+
+err_close:
+	e = errno;
+	if (km->slots != MAP_FAILED)
+		munmap(km->slots, km->nslots * PG);
+	free(km->slot_pfn);
+	free(km->ent);
+	close(km->fd);
+	errno = e;
+err_free:
+	e = errno;
+	memset(&km->token, 0, sizeof(km->token));
+	free(km);
+	errno = e;
+	return NULL;
+}
+
+static int batch(struct kvmmem *km, unsigned long cmd, uint32_t n, uint32_t *done)
+{
+	struct kvmmem_batch b = { .count = n, .entries = (uintptr_t)km->ent };
+	int ret;
+
+	if (cmd == KVM_INTRO_MEM_MAP_BATCH)
+		b.token = km->token;
+	ret = ioctl(km->fd, cmd, &b);
+	*done = b.done;
+	memset(&b.token, 0, sizeof(b.token));
+	return ret;
+}
+
+/* Unmap every slot. Lock held. */
+static int flush(struct kvmmem *km)
+{
+	uint32_t i, n = 0, done;
+
+	for (i = 0; i < km->nslots; i++) {
+		if (!km->slot_pfn[i])
+			continue;
+		km->ent[n++].gva = (uintptr_t)(km->slots + i * PG);
+		km->slot_pfn[i] = 0;
+	}
+	return n ? batch(km, KVM_INTRO_MEM_UNMAP_BATCH, n, &done) : 0;
+}
+
+/* Map target pages [pfn, pfn + n) into their slots (n <= nslots). */
+static int fill(struct kvmmem *km, uint64_t pfn, uint32_t n)
+{
+	uint32_t i, k = 0, miss = 0, done;
+	uint64_t p;
+
+	for (i = 0; i < n; i++) {
+		p = (pfn + i) % km->nslots;
+		if (km->slot_pfn[p] && km->slot_pfn[p] != pfn + i + 1) {
+			km->ent[k++].gva = (uintptr_t)(km->slots + p * PG);
+			km->slot_pfn[p] = 0;
+		}
+	}
+	if (k && batch(km, KVM_INTRO_MEM_UNMAP_BATCH, k, &done))
+		return -1;
+	for (i = 0; i < n; i++) {
+		p = (pfn + i) % km->nslots;
+		if (km->slot_pfn[p])
+			continue;
+		km->ent[miss].gpa = (pfn + i) * PG;
+		km->ent[miss++].gva = (uintptr_t)(km->slots + p * PG);
+	}
+	if (!miss)
+		return 0;
+	i = batch(km, KVM_INTRO_MEM_MAP_BATCH, miss, &done);
+	for (k = 0; k < done; k++)
+		km->slot_pfn[(km->ent[k].gpa / PG) % km->nslots] = km->ent[k].gpa / PG + 1;
+	return i ? -1 : 0;
+}
+
+/* Copy between @buf and target memory at @gpa, through the pool. */
+static int xfer(struct kvmmem *km, uint64_t gpa, uint8_t *buf, size_t len,
+		bool to_target)
+{
+	uint64_t pfn, end = gpa + len, at, rev;
+	size_t off, n, tries = 0;
+	uint8_t *slot;
+	uint32_t pages;
+
+	if (end < gpa) {
+		errno = EINVAL;
+		return -1;
+	}
+	while (gpa < end) {
+		pfn = gpa / PG;
+		pages = (end - pfn * PG + PG - 1) / PG;
+		if (pages > km->nslots)
+			pages = km->nslots;
+		rev = revocations(km);
+		if (rev != km->gen) {
+			if (flush(km))
+				return -1;
+			km->gen = rev;
+		}
+		if (fill(km, pfn, pages))
+			return -1;
+		for (at = gpa; at < end && at < (pfn + pages) * PG; at += n) {
+			off = at % PG;
+			n = PG - off < end - at ? PG - off : end - at;
+			slot = km->slots + ((at / PG) % km->nslots) * PG + off;
+			if (to_target &&
+			    mprotect(slot - off, PG, PROT_READ | PROT_WRITE)) {
+				errno = EPERM;
+				return -1;
+			}
+			if (to_target)
+				memcpy(slot, buf + (at - gpa), n);
+			else
+				memcpy(buf + (at - gpa), slot, n);
+		}
+		if (revocations(km) != km->gen || !tracked(km)) {
+			/* some mapping was revoked meanwhile, or no way to know */
+			rev = revocations(km);
+			if (flush(km))
+				return -1;
+			if (tracked(km) && rev != km->gen) {
+				km->gen = rev;
+				if (++tries < RETRIES)
+					continue;
+				errno = ESTALE;
+				return -1;
+			}
+		}
+		buf += at - gpa;
+		gpa = at;
+	}
+	return 0;
+}
+
+/**
+ * kvmmem_read() - copy target memory into a buffer
+ * @km: the handle
+ * @gpa: target guest-physical address (any alignment)
+ * @buf: destination
+ * @len: bytes
+ *
+ * Return: 0, or -1 with errno set (ENXIO: part of the range is not RAM;
+ * ESTALE: mappings were revoked again and again during the read).
+ */
+int kvmmem_read(struct kvmmem *km, uint64_t gpa, void *buf, size_t len)
+{
+	int ret;
+
+	pthread_mutex_lock(&km->lock);
+	ret = xfer(km, gpa, buf, len, false);
+	pthread_mutex_unlock(&km->lock);
+	return ret;
+}
+
+/**
+ * kvmmem_write() - copy a buffer into target memory (read-write grants)
+ * @km: the handle
+ * @gpa: target guest-physical address
+ * @buf: source
+ * @len: bytes
+ *
+ * Return: 0, or -1 with errno set (EPERM: the grant is read-only).
+ */
+int kvmmem_write(struct kvmmem *km, uint64_t gpa, const void *buf, size_t len)
+{
+	int ret;
+
+	pthread_mutex_lock(&km->lock);
+	ret = xfer(km, gpa, (uint8_t *)buf, len, true);
+	pthread_mutex_unlock(&km->lock);
+	return ret;
+}
+
+/**
+ * kvmmem_map_batch() - map target pages at new addresses of the caller's
+ * @km: the handle
+ * @gpas: page-aligned target addresses
+ * @addrs: out: where each is mapped
+ * @n: how many
+ * @done: out: how many were mapped, from the first
+ *
+ * The mappings are the caller's: they are not in the pool and are not
+ * checked for revocation (see kvmmem_revocations()).
+ *
+ * Return: 0, or -1 with errno set for entry *@done.
+ */
+int kvmmem_map_batch(struct kvmmem *km, const uint64_t *gpas, void **addrs,
+		     size_t n, size_t *done)
+{
+	struct kvmmem_batch_entry *ent = calloc(n ? n : 1, sizeof(*ent));
+	struct kvmmem_batch b = { .token = km->token, .count = n };
+	uint8_t *area;
+	int ret, e;
+	size_t i;
+
+	*done = 0;
+	area = mmap(NULL, n * PG, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (!ent || area == MAP_FAILED || n > KVMMEM_BATCH_MAX) {
+		if (area != MAP_FAILED)
+			munmap(area, n * PG);
+		free(ent);
+		errno = n > KVMMEM_BATCH_MAX ? EINVAL : ENOMEM;
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		ent[i].gpa = gpas[i];
+		ent[i].gva = (uintptr_t)(area + i * PG);
+		addrs[i] = area + i * PG;
+	}
+	b.entries = (uintptr_t)ent;
+	ret = ioctl(km->fd, KVM_INTRO_MEM_MAP_BATCH, &b);
+	*done = b.done;
+	if (b.done < n) {
+		e = errno;
+		munmap(area + b.done * PG, (n - b.done) * PG);
+		errno = e;
+	}
+	memset(&b.token, 0, sizeof(b.token));
+	free(ent);
+	return ret;
+}
+
+/**
+ * kvmmem_map() - map one target page at a new address of the caller's
+ * @km: the handle
+ * @gpa: page-aligned target address
+ *
+ * Return: the address, or NULL with errno set.
+ */
+void *kvmmem_map(struct kvmmem *km, uint64_t gpa)
+{
+	void *addr;
+	size_t done;
+
+	return kvmmem_map_batch(km, &gpa, &addr, 1, &done) ? NULL : addr;
+}
+
+/**
+ * kvmmem_unmap_batch() - undo kvmmem_map() or kvmmem_map_batch()
+ * @km: the handle
+ * @addrs: the addresses
+ * @n: how many
+ * @done: out: how many were unmapped, from the first
+ *
+ * Return: 0, or -1 with errno set for entry *@done.
+ */
+int kvmmem_unmap_batch(struct kvmmem *km, void *const *addrs, size_t n,
+		       size_t *done)
+{
+	size_t i;
+	int ret;
+
+	*done = 0;
+	for (i = 0; i < n; i++) {
+		ret = ioctl(km->fd, KVM_INTRO_MEM_UNMAP, (unsigned long)addrs[i]);
+		if (ret)
+			return -1;
+		munmap(addrs[i], PG);
+		*done = i + 1;
+	}
+	return 0;
+}
+
+/**
+ * kvmmem_unmap() - undo kvmmem_map()
+ * @km: the handle
+ * @addr: the address it returned
+ *
+ * Return: 0, or -1 with errno set.
+ */
+int kvmmem_unmap(struct kvmmem *km, void *addr)
+{
+	size_t done;
+
+	return kvmmem_unmap_batch(km, &addr, 1, &done);
+}
+
+/**
+ * kvmmem_close() - unmap the pool and close the handle
+ * @km: the handle (NULL is allowed)
+ */
+void kvmmem_close(struct kvmmem *km)
+{
+	if (!km)
+		return;
+	flush(km);
+	munmap(km->slots, km->nslots * PG);
+	if (km->status)
+		munmap((void *)km->status, PG);
+	close(km->fd);
+	pthread_mutex_destroy(&km->lock);
+	memset(&km->token, 0, sizeof(km->token));
+	free(km->slot_pfn);
+	free(km->ent);
+	free(km);
+}

@@ -1,0 +1,106 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# t-tools: libkvmmem and the kvmmem command in a Linux introspector, end to
+# end, with exact bytes: read, a 64 MiB dump compared with the target VMM's
+# own memory (read through /proc/PID/mem; the target's vCPUs do not run),
+# holes, find across chunk boundaries, watch of a live counter, the token
+# from a file, standard input and the environment, and one clear line and
+# the documented exit code for each error.
+. "$(dirname "$0")/lib.sh"
+
+MIB=64
+P=0x100000		# patterned from here to the end of RAM
+F1=0x1234560		# "kvmmemF!" here...
+F2=$((P + (4 << 20) - 3))	# ...and across the end of the tool's first chunk
+C=0x2000000		# a live counter
+K=/mnt/kvmmem
+
+load_kvm
+load_host || { nok "kvmmem_host loads"; exit 1; }
+pin0=$(pins)
+tvm_start tt $MIB || { nok "the target starts"; exit 1; }
+tvm tt fill $P $(((MIB << 20) - P)) 11 >/dev/null
+tvm tt poke $F1 0x21466d656d6d766b >/dev/null
+tvm tt poke $F2 0x21466d656d6d766b >/dev/null
+tpid=$(tvm_pid tt)
+# no /dev/fd in the lab host: no process substitution
+hva=$(tvm tt ram | sed 's/hva=//; s/ size=.*//')
+
+if ! intro_start; then
+	nok "introspector VM boots"
+	tvm_stop tt
+	exit 1
+fi
+S=$INTRO_SHARE
+intro_run "modprobe kvmmem_guest" >/dev/null
+cp "$BIN/kvmmem" "$S/"
+grant "$S/t.tok" "$tpid" "$(intro_pid)" >/dev/null
+
+# read, with the token from each source
+want=$(tvm tt peek $P 32)
+expect "kvmmem read --raw (token file) gives the target's bytes" "$want" \
+	"$(intro_run "$K --token-file /mnt/t.tok read $P 32 --raw | od -An -tx1 | tr -d ' \\n'")"
+expect "... token from the environment (KVMMEM_TOKEN)" "$want" \
+	"$(intro_run "KVMMEM_TOKEN=\$(cat /mnt/t.tok) $K read $P 32 --raw | od -An -tx1 | tr -d ' \\n'")"
+expect "... token from standard input" "$want" \
+	"$(intro_run "$K --token-stdin read $P 32 --raw < /mnt/t.tok | od -An -tx1 | tr -d ' \\n'")"
+out=$(intro_run "$K --token-file /mnt/t.tok read $P 20")
+expect "kvmmem read: a hex dump with addresses" \
+	"0000000000100000  $(sed 's/\(..\)/\1 /g; s/^\(.\{24\}\)/\1 /' <<<"${want:0:32}")" \
+	"$(sed -n 1p <<<"$out" | cut -c1-67)"
+
+# dump: 64 MiB, then a range that runs past the end of RAM
+t0=$SECONDS
+err=$(intro_run "$K --token-file /mnt/t.tok dump 0 ${MIB}M /mnt/d.bin 2>&1 >/dev/null" 600)
+diag "dump of $MIB MiB: $err (lab host: $((SECONDS - t0)) s)"
+dd if=/proc/$tpid/mem of="$LAB/ram.bin" bs=1M iflag=skip_bytes,count_bytes skip=$((hva)) count=$((MIB << 20)) 2>/dev/null
+check "kvmmem dump of the target's whole $MIB MiB reproduces its bytes exactly" cmp -s "$S/d.bin" "$LAB/ram.bin"
+check "... and reports no hole" grep -q ' 0 hole pages' <<<"$err"
+err=$(intro_run "$K --token-file /mnt/t.tok dump $(((MIB << 20) - 0x10000)) 128K /mnt/h.bin 2>&1 >/dev/null")
+expect "a dump that runs past the end of RAM skips the hole (16 pages) cleanly" "16 hole pages" \
+	"$(grep -o '[0-9]* hole pages' <<<"$err")"
+tail -c 65536 "$LAB/ram.bin" > "$LAB/want.bin"
+head -c 65536 /dev/zero >> "$LAB/want.bin"
+check "... RAM's last 64 KiB, then 64 KiB of zeros" cmp -s "$S/h.bin" "$LAB/want.bin"
+rm -f "$S/d.bin" "$S/h.bin" "$LAB/ram.bin" "$LAB/want.bin"
+
+# find
+expect "kvmmem find: both matches, one across a 4 MiB chunk boundary" "$(printf '%#x\n%#x' $F2 $F1)" \
+	"$(intro_run "$K --token-file /mnt/t.tok find $P $(((MIB << 20) - P)) 'kvmmemF!'")"
+intro_run "$K --token-file /mnt/t.tok find $P 1M hex:00112233445566778899aabbccddeeff" >/dev/null
+expect "... no match: exit 6" "6" "$?"
+
+# watch a live counter
+tvm tt counter $C >/dev/null
+out=$(intro_run "$K --token-file /mnt/t.tok watch $C 16 -i 100 -n 5")
+tvm tt stopcounter >/dev/null
+diag "watch: $(grep -c '^round' <<<"$out") rounds, $(grep -c '\*' <<<"$out") lines with changed bytes"
+check "kvmmem watch: 5 rounds of a live counter, changed bytes marked" \
+	test "$(grep -c '^round' <<<"$out")" = 5 -a "$(grep -c '\*' <<<"$out")" -ge 3
+
+# errors: one line each, documented exit codes
+head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$S/bad.tok"
+out=$(intro_run "$K --token-file /mnt/bad.tok read $P 16 2>&1; echo rc=\$?")
+expect "a wrong token: one line, exit 5" "kvmmem: read at 0x100000: wrong, revoked or expired token|rc=5" \
+	"$(paste -sd '|' <<<"$out")"
+out=$(intro_run "$K read $P 16 2>&1; echo rc=\$?")
+expect "no token: one line, exit 3" "kvmmem: no token: use --token-file FILE, --token-stdin or KVMMEM_TOKEN|rc=3" \
+	"$(paste -sd '|' <<<"$out")"
+out=$(intro_run "$K --token-file /mnt/t.tok read 0x10000000 16 2>&1; echo rc=\$?")
+expect "not RAM of the target: one line, exit 1" \
+	"kvmmem: read at 0x10000000: not RAM of the target (a hole or device memory)|rc=1" "$(paste -sd '|' <<<"$out")"
+intro_run "rmmod kvmmem_guest" >/dev/null
+out=$(intro_run "$K --token-file /mnt/t.tok read $P 16 2>&1; echo rc=\$?")
+expect "module not loaded: one line, exit 4" "kvmmem: no /dev/kvmmem: is the kvmmem_guest module loaded?|rc=4" \
+	"$(paste -sd '|' <<<"$out")"
+intro_run "modprobe kvmmem_guest" >/dev/null
+"$BIN/kvmmem-host" revoke "$("$BIN/kvmmem-host" list | awk 'NR == 2 { print $1 }')" >/dev/null
+out=$(intro_run "$K --token-file /mnt/t.tok read $P 16 2>&1; echo rc=\$?")
+expect "its only grant revoked: one line, exit 5" \
+	"kvmmem: read at 0x100000: the host grants this VM nothing (no grant, or kvmmem_host is not loaded)|rc=5" \
+	"$(paste -sd '|' <<<"$out")"
+
+intro_stop
+tvm_stop tt
+end_checks "$pin0"

@@ -1,0 +1,57 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The kvmmem command's argument parsing and error paths, without the lab
+# (this machine has no /dev/kvmmem): each error is one line on standard
+# error with the documented exit code. Prints TAP lines.
+K=${1:-build/bin/kvmmem}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+printf '%064x\n' 7 > "$T/good.tok"
+echo nothex > "$T/bad.tok"
+
+# case DESC WANT_RC WANT_LINE CMD...: run CMD with standard input from
+# /dev/null unless redirected by the caller's own sh -c
+case1() {
+	local d=$1 rc=$2 line=$3 out got
+	shift 3
+	out=$("$@" 2>&1 >/dev/null </dev/null)
+	got=$?
+	if [ "$got" = "$rc" ] && [ "$(wc -l <<<"$out")" = 1 ] && grep -qF -- "$line" <<<"$out"; then
+		echo "ok - kvmmem: $d (exit $rc)"
+	else
+		echo "not ok - kvmmem: $d (want exit $rc and one line with '$line', got exit $got: $out)"
+	fi
+}
+
+if "$K" --help | grep -q '^usage: kvmmem' && [ "${PIPESTATUS[0]}" = 0 ]; then
+	echo "ok - kvmmem --help prints the usage (exit 0)"
+else
+	echo "not ok - kvmmem --help"
+fi
+for c in read dump watch find; do
+	grep -q "^  $c " < <("$K" --help) && echo "ok - kvmmem --help documents $c" ||
+		echo "not ok - kvmmem --help documents $c"
+done
+case1 "no arguments" 2 "a command, an address and a length are needed" "$K"
+case1 "an unknown command" 2 "unknown command 'frob'" "$K" frob 0 1
+case1 "a bad length" 2 "bad address or length" "$K" read 0 12Q
+case1 "a zero length" 2 "bad address or length" "$K" read 0 0
+case1 "a range that wraps" 2 "bad address or length" "$K" read 0xffffffffffffffff 2
+case1 "dump without a file" 2 "dump needs a file" "$K" dump 0 1M
+case1 "find without a pattern" 2 "find needs a pattern" "$K" find 0 1M
+case1 "a bad hex pattern" 2 "bad pattern" env KVMMEM_TOKEN="$(cat "$T/good.tok")" "$K" find 0 1M hex:123
+case1 "watch of too much" 2 "watch: at most 4096 bytes" "$K" watch 0 8192
+case1 "an unexpected argument" 2 "unexpected 'extra'" "$K" read 0 16 extra
+case1 "a token on the command line is refused" 2 "never taken on the command line" "$K" --token abc read 0 16
+case1 "no token" 3 "no token: use --token-file FILE, --token-stdin or KVMMEM_TOKEN" "$K" read 0 16
+case1 "a token file that is missing" 3 "cannot read token file" "$K" --token-file "$T/none" read 0 16
+case1 "a token that is not 64 hex digits (file)" 3 "the token is not 64 hex digits" "$K" --token-file "$T/bad.tok" read 0 16
+case1 "a token that is not 64 hex digits (environment)" 3 "the token is not 64 hex digits" env KVMMEM_TOKEN=123 "$K" read 0 16
+case1 "an empty standard input" 3 "the token is not 64 hex digits" "$K" --token-stdin read 0 16
+case1 "a good token but no device" 4 "no /dev/kvmmem: is the kvmmem_guest module loaded?" "$K" --token-file "$T/good.tok" read 0 16
+case1 "a good token from the environment, no device" 4 "no /dev/kvmmem" env KVMMEM_TOKEN="$(cat "$T/good.tok")" "$K" read 0x1000 4K
+out=$(bash -c "'$K' --token-stdin read 0 16 2>&1 >/dev/null < '$T/good.tok'"; echo "rc=$?")
+expect_line="kvmmem: no /dev/kvmmem: is the kvmmem_guest module loaded?"
+[ "$out" = "$expect_line"$'\n'"rc=4" ] && echo "ok - kvmmem: a good token from standard input, no device (exit 4)" ||
+	echo "not ok - kvmmem: token from standard input: $out"

@@ -1,0 +1,436 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kvmmem: read, dump, watch and search a target VM's memory from inside
+ * an introspector VM, through libkvmmem.
+ *
+ * Copyright (C) 2026 The kvmmem authors
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "libkvmmem.h"
+
+/* Exit codes (also in kvmmem(1)) */
+enum {
+	EX_DONE = 0,	/* done; find: found */
+	EX_FAIL = 1,	/* a read or write failed (not RAM, I/O) */
+	EX_BADUSE = 2,	/* bad command line */
+	EX_TOKEN = 3,	/* no token, unreadable or malformed */
+	EX_NODEV = 4,	/* no /dev/kvmmem: module not loaded */
+	EX_REFUSED = 5,	/* the host refused: wrong token, no grant, range */
+	EX_NOMATCH = 6,	/* find: no match */
+};
+
+#define PG		4096ULL
+#define CHUNK		(4ULL << 20)	/* bytes per read */
+#define PAT_MAX		256		/* bytes in a find pattern */
+
+static const char usage[] =
+"usage: kvmmem [TOKEN OPTION] COMMAND ARGS...\n"
+"\n"
+"Read a target VM's guest-physical memory from this introspector VM.\n"
+"\n"
+"Commands:\n"
+"  read GPA LEN [--raw]          print LEN bytes at GPA as a hex dump (or raw)\n"
+"  dump GPA LEN FILE             copy LEN bytes to FILE ('-': standard output);\n"
+"                                holes (not RAM) are skipped and read as zeros\n"
+"  watch GPA LEN [-i MS] [-n N]  hex dump every MS ms (default 500), changed\n"
+"                                bytes highlighted; N rounds (default: forever)\n"
+"  find GPA LEN PATTERN          print the address of each match of PATTERN\n"
+"                                (text, or hex:0011AABB)\n"
+"\n"
+"The token (64 hex digits) never goes on the command line, where ps shows\n"
+"it. It comes from one of:\n"
+"  --token-file FILE             a file\n"
+"  --token-stdin                 the first line of standard input\n"
+"  KVMMEM_TOKEN                  an environment variable\n"
+"\n"
+"GPA and LEN take 0x prefixes and K, M, G suffixes.\n"
+"Exit codes: 0 done (find: found), 1 read failed, 2 usage, 3 token,\n"
+"4 no /dev/kvmmem, 5 refused by the host, 6 find: no match.\n";
+
+static const char *prog = "kvmmem";
+
+static int fail(int code, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int fail(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return code;
+}
+
+/* The exit code for a libkvmmem errno. */
+static int code_of(int err)
+{
+	switch (err) {
+	case ENOENT:
+	case ENODEV:
+		return EX_NODEV;
+	case EACCES:
+	case EAGAIN:
+	case EOPNOTSUPP:
+	case ERANGE:
+	case EDQUOT:
+	case EPERM:
+		return EX_REFUSED;
+	default:
+		return EX_FAIL;
+	}
+}
+
+static int parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	uint64_t v;
+
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || end == s || *s == '-')
+		return -1;
+	switch (*end) {
+	case 'k': case 'K': v <<= 10; end++; break;
+	case 'm': case 'M': v <<= 20; end++; break;
+	case 'g': case 'G': v <<= 30; end++; break;
+	}
+	if (*end)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int read_token(const char *file, int from_stdin, char *hex, size_t size)
+{
+	const char *env = getenv("KVMMEM_TOKEN");
+	FILE *f = NULL;
+	uint64_t t[4];
+
+	if (file) {
+		f = fopen(file, "r");
+		if (!f)
+			return fail(EX_TOKEN, "cannot read token file %s: %s", file,
+				    strerror(errno));
+	} else if (from_stdin) {
+		f = stdin;
+	} else if (env) {
+		snprintf(hex, size, "%s", env);
+	} else {
+		return fail(EX_TOKEN, "no token: use --token-file FILE, --token-stdin or KVMMEM_TOKEN");
+	}
+	if (f && !fgets(hex, size, f))
+		hex[0] = 0;
+	if (f && f != stdin)
+		fclose(f);
+	if (kvmmem_token_parse(hex, t))
+		return fail(EX_TOKEN, "the token is not 64 hex digits");
+	memset(t, 0, sizeof(t));
+	return 0;
+}
+
+static void hexline(uint64_t at, const uint8_t *p, const uint8_t *old, size_t n,
+		    int color)
+{
+	size_t i;
+
+	printf("%016" PRIx64 " ", at);
+	for (i = 0; i < 16; i++) {
+		int hot = old && i < n && p[i] != old[i];
+
+		if (i == 8)
+			putchar(' ');
+		if (i >= n)
+			printf("   ");
+		else if (hot && color)
+			printf(" \033[7m%02x\033[0m", p[i]);
+		else
+			printf("%c%02x", hot ? '*' : ' ', p[i]);
+	}
+	printf("  |");
+	for (i = 0; i < n; i++)
+		putchar(p[i] >= 32 && p[i] < 127 ? p[i] : '.');
+	printf("|\n");
+}
+
+static int cmd_read(struct kvmmem *km, uint64_t gpa, uint64_t len, int raw)
+{
+	uint8_t *buf = malloc(CHUNK);
+	uint64_t off, n, i;
+
+	if (!buf)
+		return fail(EX_FAIL, "out of memory");
+	for (off = 0; off < len; off += n) {
+		n = len - off < CHUNK ? len - off : CHUNK;
+		if (kvmmem_read(km, gpa + off, buf, n)) {
+			free(buf);
+			return fail(code_of(errno), "read at %#" PRIx64 ": %s",
+				    gpa + off, kvmmem_strerror(errno));
+		}
+		if (raw) {
+			fwrite(buf, 1, n, stdout);
+			continue;
+		}
+		for (i = 0; i < n; i += 16)
+			hexline(gpa + off + i, buf + i, NULL, n - i < 16 ? n - i : 16, 0);
+	}
+	free(buf);
+	return EX_DONE;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Read [gpa, gpa + n) into @buf; pages that are not RAM become zeros. */
+static int read_holes(struct kvmmem *km, uint64_t gpa, uint8_t *buf,
+		      uint64_t n, uint64_t *holes)
+{
+	uint64_t at, k;
+
+	if (!kvmmem_read(km, gpa, buf, n))
+		return 0;
+	if (errno != ENXIO)
+		return -1;
+	for (at = gpa; at < gpa + n; at += k) {
+		k = PG - at % PG;
+		if (k > gpa + n - at)
+			k = gpa + n - at;
+		if (!kvmmem_read(km, at, buf + (at - gpa), k))
+			continue;
+		if (errno != ENXIO)
+			return -1;
+		memset(buf + (at - gpa), 0, k);
+		(*holes)++;
+	}
+	return 0;
+}
+
+static int cmd_dump(struct kvmmem *km, uint64_t gpa, uint64_t len, const char *path)
+{
+	int fd = strcmp(path, "-") ? open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600) : 1;
+	int tty = isatty(2) && fd != 1;
+	uint64_t off, n, done, holes = 0;
+	double t0 = now_s(), dt;
+	uint8_t *buf;
+	ssize_t w;
+
+	if (fd < 0)
+		return fail(EX_FAIL, "%s: %s", path, strerror(errno));
+	buf = malloc(CHUNK);
+	if (!buf)
+		return fail(EX_FAIL, "out of memory");
+	for (off = 0; off < len; off += n) {
+		n = len - off < CHUNK ? len - off : CHUNK;
+		if (read_holes(km, gpa + off, buf, n, &holes)) {
+			free(buf);
+			return fail(code_of(errno), "read at %#" PRIx64 ": %s",
+				    gpa + off, kvmmem_strerror(errno));
+		}
+		for (done = 0; done < n; done += w) {
+			w = write(fd, buf + done, n - done);
+			if (w <= 0) {
+				free(buf);
+				return fail(EX_FAIL, "%s: write: %s", path, strerror(errno));
+			}
+		}
+		if (tty) {
+			dt = now_s() - t0;
+			fprintf(stderr, "\r%7.1f / %.1f MiB  %3d%%  %6.1f MiB/s ",
+				(off + n) / 1048576.0, len / 1048576.0,
+				(int)((off + n) * 100 / len), (off + n) / 1048576.0 / (dt > 0 ? dt : 1));
+		}
+	}
+	free(buf);
+	if (fd != 1 && close(fd))
+		return fail(EX_FAIL, "%s: %s", path, strerror(errno));
+	dt = now_s() - t0;
+	fprintf(stderr, "%sdumped %" PRIu64 " bytes, %" PRIu64 " hole pages, in %.1f s (%.1f MiB/s)\n",
+		tty ? "\n" : "", len, holes, dt, len / 1048576.0 / (dt > 0 ? dt : 1));
+	return EX_DONE;
+}
+
+static int cmd_watch(struct kvmmem *km, uint64_t gpa, uint64_t len, long ms, long rounds)
+{
+	uint8_t *cur = malloc(len), *old = calloc(1, len);
+	int color = isatty(1);
+	struct timespec nap = { ms / 1000, (ms % 1000) * 1000000L };
+	uint64_t i;
+	long r;
+
+	if (!cur || !old)
+		return fail(EX_FAIL, "out of memory");
+	for (r = 0; rounds < 0 || r < rounds; r++) {
+		if (kvmmem_read(km, gpa, cur, len))
+			return fail(code_of(errno), "read at %#" PRIx64 ": %s", gpa,
+				    kvmmem_strerror(errno));
+		if (color)
+			printf("\033[H\033[2J");
+		printf("round %ld\n", r);
+		for (i = 0; i < len; i += 16)
+			hexline(gpa + i, cur + i, r ? old + i : NULL,
+				len - i < 16 ? len - i : 16, color);
+		fflush(stdout);
+		memcpy(old, cur, len);
+		if (rounds < 0 || r + 1 < rounds)
+			nanosleep(&nap, NULL);
+	}
+	free(cur);
+	free(old);
+	return EX_DONE;
+}
+
+static int parse_pattern(const char *s, uint8_t *pat, size_t *n)
+{
+	size_t i;
+
+	if (strncmp(s, "hex:", 4)) {
+		*n = strlen(s);
+		if (!*n || *n > PAT_MAX)
+			return -1;
+		memcpy(pat, s, *n);
+		return 0;
+	}
+	s += 4;
+	*n = strlen(s) / 2;
+	if (!*n || strlen(s) % 2 || *n > PAT_MAX)
+		return -1;
+	for (i = 0; i < *n; i++)
+		if (sscanf(s + 2 * i, "%2hhx", &pat[i]) != 1)
+			return -1;
+	return 0;
+}
+
+static int cmd_find(struct kvmmem *km, uint64_t gpa, uint64_t len,
+		    const uint8_t *pat, size_t plen)
+{
+	uint64_t off, n, keep = 0, tail, found = 0, holes = 0;
+	uint8_t *buf, *p;
+
+	buf = malloc(CHUNK + PAT_MAX);
+	if (!buf)
+		return fail(EX_FAIL, "out of memory");
+	/* each chunk follows the last plen - 1 bytes of the one before */
+	for (off = 0; off < len; off += n) {
+		n = len - off < CHUNK ? len - off : CHUNK;
+		if (read_holes(km, gpa + off, buf + keep, n, &holes)) {
+			free(buf);
+			return fail(code_of(errno), "read at %#" PRIx64 ": %s",
+				    gpa + off, kvmmem_strerror(errno));
+		}
+		for (p = buf; (p = memmem(p, keep + n - (p - buf), pat, plen)); p++) {
+			printf("%#" PRIx64 "\n", gpa + off - keep + (p - buf));
+			found++;
+		}
+		/* no whole match fits in plen - 1 bytes: none is found twice */
+		tail = plen - 1 < keep + n ? plen - 1 : keep + n;
+		memmove(buf, buf + keep + n - tail, tail);
+		keep = tail;
+	}
+	free(buf);
+	return found ? EX_DONE : EX_NOMATCH;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "token-file", required_argument, NULL, 'f' },
+		{ "token-stdin", no_argument, NULL, 's' },
+		{ "token", required_argument, NULL, 't' },
+		{ "raw", no_argument, NULL, 'r' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *tfile = NULL, *cmd;
+	uint8_t pat[PAT_MAX];
+	size_t plen = 0;
+	int c, tstdin = 0, raw = 0, ret;
+	long ms = 500, rounds = -1;
+	char hex[160];
+	uint64_t gpa, len;
+	struct kvmmem *km;
+
+	while ((c = getopt_long(argc, argv, "+i:n:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f': tfile = optarg; break;
+		case 's': tstdin = 1; break;
+		case 't':
+			return fail(EX_BADUSE, "a token is never taken on the command line (ps shows it): use --token-file, --token-stdin or KVMMEM_TOKEN");
+		case 'r': raw = 1; break;
+		case 'i': ms = atol(optarg); break;
+		case 'n': rounds = atol(optarg); break;
+		case 'h':
+			fputs(usage, stdout);
+			return EX_DONE;
+		default:
+			return fail(EX_BADUSE, "see kvmmem --help");
+		}
+	}
+	if (optind + 3 > argc)
+		return fail(EX_BADUSE, "a command, an address and a length are needed: see kvmmem --help");
+	cmd = argv[optind];
+	if (strcmp(cmd, "read") && strcmp(cmd, "dump") && strcmp(cmd, "watch") &&
+	    strcmp(cmd, "find"))
+		return fail(EX_BADUSE, "unknown command '%s': see kvmmem --help", cmd);
+	/* options may also follow the arguments */
+	for (c = optind + 3; c < argc; c++) {
+		if (!strcmp(argv[c], "--raw"))
+			raw = 1;
+		else if ((!strcmp(argv[c], "-i") || !strcmp(argv[c], "--interval")) && c + 1 < argc)
+			ms = atol(argv[++c]);
+		else if ((!strcmp(argv[c], "-n") || !strcmp(argv[c], "--count")) && c + 1 < argc)
+			rounds = atol(argv[++c]);
+		else if (c == optind + 3 && (!strcmp(cmd, "dump") || !strcmp(cmd, "find")))
+			continue;
+		else
+			return fail(EX_BADUSE, "unexpected '%s': see kvmmem --help", argv[c]);
+	}
+	if (parse_size(argv[optind + 1], &gpa) || parse_size(argv[optind + 2], &len) ||
+	    !len || gpa + len < gpa)
+		return fail(EX_BADUSE, "bad address or length: %s %s", argv[optind + 1],
+			    argv[optind + 2]);
+	if ((!strcmp(cmd, "dump") || !strcmp(cmd, "find")) && optind + 4 > argc)
+		return fail(EX_BADUSE, "%s needs a %s: see kvmmem --help", cmd,
+			    cmd[0] == 'd' ? "file" : "pattern");
+	if (!strcmp(cmd, "find") && (strlen(argv[optind + 3]) > 2 * PAT_MAX + 4 ||
+				     parse_pattern(argv[optind + 3], pat, &plen)))
+		return fail(EX_BADUSE, "bad pattern (text, or hex: and an even number of hex digits)");
+	if (!strcmp(cmd, "watch") && (len > 4096 || ms < 10))
+		return fail(EX_BADUSE, "watch: at most 4096 bytes, every 10 ms or more");
+	ret = read_token(tfile, tstdin, hex, sizeof(hex));
+	if (ret)
+		return ret;
+	km = kvmmem_open(hex, 0);
+	memset(hex, 0, sizeof(hex));
+	if (!km)
+		return fail(code_of(errno), "%s", kvmmem_strerror(errno));
+	if (!strcmp(cmd, "read"))
+		ret = cmd_read(km, gpa, len, raw);
+	else if (!strcmp(cmd, "dump"))
+		ret = cmd_dump(km, gpa, len, argv[optind + 3]);
+	else if (!strcmp(cmd, "watch"))
+		ret = cmd_watch(km, gpa, len, ms, rounds);
+	else
+		ret = cmd_find(km, gpa, len, pat, plen);
+	kvmmem_close(km);
+	return ret;
+}
