@@ -25,6 +25,7 @@
 #include "chardev.h"
 #include "hypercall.h"
 #include "status.h"
+#include "window.h"
 
 /**
  * DOC: Guest device, theory of operation
@@ -59,6 +60,8 @@ struct kvmmem_ctx {
 	struct xarray pages;		/* gva >> PAGE_SHIFT -> kvmmem_page */
 	struct list_head node;		/* on ctx_list */
 	bool status_known;		/* the host knows the status page */
+	unsigned long window_taken;	/* bit 0: a window mmap() began */
+	struct kvmmem_window *window;	/* set once, freed on release */
 };
 
 struct kvmmem_page {
@@ -246,12 +249,43 @@ static void status_check(struct kvmmem_ctx *ctx)
 		ctx->status_known = !kvmmem_status_register();
 }
 
+/* The file's window, if it has one. */
+static struct kvmmem_window *ctx_window(struct kvmmem_ctx *ctx)
+{
+	/* pairs with the release in kvmmem_mmap(): a set-up window */
+	return smp_load_acquire(&ctx->window);
+}
+
+/* One map or unmap of a window slot. */
+static long window_one(struct kvmmem_ctx *ctx, const struct kvmi_map_mem_token *token,
+		       u64 gpa, u64 gva, bool map)
+{
+	struct kvmmem_batch_entry ent = { .gpa = gpa, .gva = gva };
+	struct kvmmem_hc_batch *hc;
+	u32 done;
+	long ret;
+
+	hc = (struct kvmmem_hc_batch *)get_zeroed_page(GFP_KERNEL);
+	if (!hc)
+		return -ENOMEM;
+	mutex_lock(&ctx->lock);
+	if (map)
+		status_check(ctx);
+	ret = kvmmem_window_batch(ctx_window(ctx), ctx->mm, token, &ent, 1, map,
+				  hc, &done);
+	mutex_unlock(&ctx->lock);
+	free_page((unsigned long)hc);
+	return ret;
+}
+
 static long ctx_map(struct kvmmem_ctx *ctx, const struct kvmi_mem_map *req)
 {
 	unsigned long gva = req->gva;
 	struct kvmmem_page *kp;
 	int ret;
 
+	if (kvmmem_window_slot(ctx_window(ctx), req->gva))
+		return window_one(ctx, &req->token, req->gpa, req->gva, true);
 	ret = check_map_args(req->gpa, req->gva);
 	if (ret)
 		return ret;
@@ -406,15 +440,19 @@ static int chunk_unmap(struct kvmmem_ctx *ctx, const struct kvmmem_batch_entry *
 	return ret;
 }
 
+/* Entries read from the caller per step: many, so that runs form. */
+#define WINDOW_STEP	4096
+
 static long ctx_batch(struct kvmmem_ctx *ctx, struct kvmmem_batch __user *ureq,
 		      bool map)
 {
-	const size_t chunk = KVMMEM_HC_BATCH_MAX;
+	struct kvmmem_window *w = ctx_window(ctx);
 	struct kvmmem_batch_entry *ent;
+	struct kvmmem_page **kps = NULL;
 	struct kvmmem_hc_batch *hc;
-	struct kvmmem_page **kps;
 	struct kvmmem_batch req;
 	u32 n, k, done = 0;
+	size_t chunk;
 	long ret = 0;
 
 	if (copy_from_user(&req, ureq, sizeof(req)))
@@ -423,16 +461,31 @@ static long ctx_batch(struct kvmmem_ctx *ctx, struct kvmmem_batch __user *ureq,
 		ret = -EINVAL;
 		goto out_wipe;
 	}
+	/* the first entry decides: all in the window, or none */
+	if (w) {
+		u64 gva;
+
+		if (get_user(gva, (u64 __user *)u64_to_user_ptr(req.entries +
+				offsetof(struct kvmmem_batch_entry, gva)))) {
+			ret = -EFAULT;
+			goto out_wipe;
+		}
+		if (!kvmmem_window_slot(w, gva))
+			w = NULL;
+	}
+	chunk = w ? min_t(u32, req.count, WINDOW_STEP) : KVMMEM_HC_BATCH_MAX;
 	ret = -ENOMEM;
 	hc = (struct kvmmem_hc_batch *)get_zeroed_page(GFP_KERNEL);
 	if (!hc)
 		goto out_wipe;
-	ent = kmalloc_array(chunk, sizeof(*ent), GFP_KERNEL);
+	ent = kvmalloc_array(chunk, sizeof(*ent), GFP_KERNEL);
 	if (!ent)
 		goto out_free_hc;
-	kps = kmalloc_array(chunk, sizeof(*kps), GFP_KERNEL);
-	if (!kps)
-		goto out_free_ent;
+	if (!w) {
+		kps = kmalloc_array(chunk, sizeof(*kps), GFP_KERNEL);
+		if (!kps)
+			goto out_free_ent;
+	}
 
 	ret = 0;
 	while (!ret && done < req.count) {
@@ -447,12 +500,15 @@ static long ctx_batch(struct kvmmem_ctx *ctx, struct kvmmem_batch __user *ureq,
 			break;
 		}
 		mutex_lock(&ctx->lock);
-		if (map) {
+		if (map)
 			status_check(ctx);
+		if (w)
+			ret = kvmmem_window_batch(w, ctx->mm, &req.token, ent, n,
+						  map, hc, &k);
+		else if (map)
 			ret = chunk_map(ctx, &req.token, ent, n, hc, kps, &k);
-		} else {
+		else
 			ret = chunk_unmap(ctx, ent, n, hc, kps, &k);
-		}
 		mutex_unlock(&ctx->lock);
 		done += k;
 		cond_resched();
@@ -462,7 +518,7 @@ static long ctx_batch(struct kvmmem_ctx *ctx, struct kvmmem_batch __user *ureq,
 
 	kfree(kps);
 out_free_ent:
-	kfree(ent);
+	kvfree(ent);
 out_free_hc:
 	free_page((unsigned long)hc);
 out_wipe:
@@ -475,6 +531,8 @@ static long ctx_unmap(struct kvmmem_ctx *ctx, unsigned long gva)
 	struct kvmmem_page *kp;
 	long ret;
 
+	if (kvmmem_window_slot(ctx_window(ctx), gva))
+		return window_one(ctx, NULL, 0, gva, false);
 	if (!PAGE_ALIGNED(gva))
 		return -EINVAL;
 	mutex_lock(&ctx->lock);
@@ -534,6 +592,7 @@ static int kvmmem_release(struct inode *inode, struct file *file)
 	list_del(&ctx->node);
 	mutex_unlock(&ctx_list_lock);
 	ctx_unmap_all(ctx);
+	kvmmem_window_release(ctx->window);
 	xa_destroy(&ctx->pages);
 	mmdrop(ctx->mm);
 	kfree(ctx);
@@ -586,10 +645,30 @@ static long kvmmem_compat_ioctl(struct file *file, unsigned int cmd,
 }
 #endif
 
-/* The status page is the only thing to map: see status.c. */
+/* The status page (status.c) or the window (window.c). */
 static int kvmmem_mmap(struct file *file, struct vm_area_struct *vma)
 {
-	return kvmmem_status_mmap(vma);
+	struct kvmmem_ctx *ctx = file->private_data;
+	struct kvmmem_window *w;
+	int ret;
+
+	if (vma->vm_pgoff != KVMMEM_WINDOW_OFFSET >> PAGE_SHIFT)
+		return kvmmem_status_mmap(vma);
+	if (current->mm != ctx->mm)
+		return -EPERM;
+	if (READ_ONCE(stopped))
+		return -ESHUTDOWN;
+	/* mmap_lock is held: ctx->lock nests the other way round */
+	if (test_and_set_bit(0, &ctx->window_taken))
+		return -EBUSY;
+	ret = kvmmem_window_mmap(&w, vma);
+	if (ret) {
+		clear_bit(0, &ctx->window_taken);
+		return ret;
+	}
+	/* pairs with the acquire in ctx_window() */
+	smp_store_release(&ctx->window, w);
+	return 0;
 }
 
 static const struct file_operations kvmmem_fops = {
@@ -619,8 +698,12 @@ static int kvmmem_reboot(struct notifier_block *nb, unsigned long action,
 
 	mutex_lock(&ctx_list_lock);
 	WRITE_ONCE(stopped, true);
-	list_for_each_entry(ctx, &ctx_list, node)
+	list_for_each_entry(ctx, &ctx_list, node) {
 		ctx_unmap_all(ctx);
+		mutex_lock(&ctx->lock);
+		kvmmem_window_stop(ctx_window(ctx));
+		mutex_unlock(&ctx->lock);
+	}
 	mutex_unlock(&ctx_list_lock);
 	kvmmem_status_forget();
 	return NOTIFY_DONE;
@@ -639,6 +722,7 @@ int kvmmem_chardev_init(void)
 {
 	int ret;
 
+	kvmmem_window_setup(&quarantined);
 	ret = register_reboot_notifier(&kvmmem_reboot_nb);
 	if (ret)
 		return ret;

@@ -87,3 +87,16 @@ int kvmmem_hc_status(u64 gpa)
 {
 	return hc_result(kvm_hypercall3(KVM_HC_MEM_STATUS, gpa, 0, 0));
 }
+
+/**
+ * kvmmem_hc_window() - register or unregister a window chunk with the host
+ * @chunk: its guest-physical address, KVMMEM_WINDOW_CHUNK aligned
+ * @reg: register rather than unregister
+ *
+ * Return: 0 or a negative errno (-EOPNOTSUPP: no grant, or no host).
+ */
+int kvmmem_hc_window(phys_addr_t chunk, bool reg)
+{
+	return hc_result(kvm_hypercall3(KVM_HC_MEM_WINDOW, chunk,
+					reg ? KVMMEM_WINDOW_CHUNK_PAGES : 0, 0));
+}

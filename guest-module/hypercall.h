@@ -13,5 +13,6 @@ int kvmmem_hc_map(const struct kvmi_map_mem_token *token, u64 target_gpa,
 int kvmmem_hc_unmap(phys_addr_t local);
 int kvmmem_hc_batch(struct kvmmem_hc_batch *hc);
 int kvmmem_hc_status(u64 gpa);
+int kvmmem_hc_window(phys_addr_t chunk, bool reg);
 
 #endif /* _KVMMEM_GUEST_HYPERCALL_H */

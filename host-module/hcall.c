@@ -16,6 +16,7 @@
 #include "stats.h"
 #include "status.h"
 #include "throttle.h"
+#include "window.h"
 
 static const char *why(long err)
 {
@@ -29,20 +30,21 @@ static const char *why(long err)
 	case -EEXIST:	return "already mapped";
 	case -ENOENT:	return "not mapped";
 	case -EDQUOT:	return "quota exceeded";
-	case -EBUSY:	return "target dirty logging is on";
+	case -EBUSY:	return "target dirty logging is on, or huge page busy";
 	case -EOPNOTSUPP: return "introspector RAM cannot be overlaid";
 	case -EIO:	return "failure injected";
+	case -EXDEV:	return "window chunk holds another grant's pages";
 	case -EAGAIN:	return "too many bad tokens, backing off";
 	default:	return "error";
 	}
 }
 
-/* Count and log the outcome of one map. */
+/* Count and log the outcome of one map of @n pages. */
 static void map_done(struct kvm_vcpu *vcpu, long ret, const char *target,
-		     u64 target_gpa, u64 intro_gpa)
+		     u64 target_gpa, u64 intro_gpa, unsigned int n)
 {
 	if (ret >= 0) {
-		kvmmem_stat_inc(KVMMEM_STAT_MAPS);
+		kvmmem_stat_add(KVMMEM_STAT_MAPS, n);
 		return;
 	}
 	kvmmem_stat_failed(ret);
@@ -51,11 +53,12 @@ static void map_done(struct kvm_vcpu *vcpu, long ret, const char *target,
 			    why(ret), ret);
 }
 
-/* Count and log the outcome of one unmap. */
-static void unmap_done(struct kvm_vcpu *vcpu, long ret, u64 intro_gpa)
+/* Count and log the outcome of one unmap of @n pages. */
+static void unmap_done(struct kvm_vcpu *vcpu, long ret, u64 intro_gpa,
+		       unsigned int n)
 {
 	if (ret >= 0) {
-		kvmmem_stat_inc(KVMMEM_STAT_UNMAPS);
+		kvmmem_stat_add(KVMMEM_STAT_UNMAPS, n);
 		return;
 	}
 	kvmmem_stat_failed(ret);
@@ -63,14 +66,20 @@ static void unmap_done(struct kvm_vcpu *vcpu, long ret, u64 intro_gpa)
 			    vcpu->kvm->stats_id, intro_gpa, why(ret), ret);
 }
 
-/* kvmmem_lock held, token checked: the per-page checks, then the map. */
+/*
+ * kvmmem_lock held, token checked: the checks of @n pages from @target_gpa
+ * (a window run when @n is not 0), then the map.
+ */
 static long map_one(struct kvm_vcpu *vcpu, struct kvmmem_grant *g,
-		    u64 target_gpa, u64 intro_gpa)
+		    u64 target_gpa, u64 intro_gpa, unsigned int n)
 {
 	if (!PAGE_ALIGNED(target_gpa) || !PAGE_ALIGNED(intro_gpa))
 		return -EINVAL;
-	if (target_gpa < g->gpa_start || target_gpa >= g->gpa_end)
+	if (target_gpa < g->gpa_start || target_gpa >= g->gpa_end ||
+	    (n && g->gpa_end - target_gpa < (u64)n << PAGE_SHIFT))
 		return -ERANGE;
+	if (n)
+		return kvmmem_window_map(vcpu, g, target_gpa, intro_gpa, n);
 	return kvmmem_remap_map(vcpu, g, target_gpa, intro_gpa);
 }
 
@@ -114,11 +123,11 @@ static long hc_map(struct kvm_vcpu *vcpu, u64 token_gpa, u64 target_gpa,
 	g = find_grant(vcpu, &token);
 	if (!IS_ERR(g)) {
 		target = g->target->stats_id;
-		ret = map_one(vcpu, g, target_gpa, intro_gpa);
+		ret = map_one(vcpu, g, target_gpa, intro_gpa, 0);
 	} else {
 		ret = PTR_ERR(g);
 	}
-	map_done(vcpu, ret, target, target_gpa, intro_gpa);
+	map_done(vcpu, ret, target, target_gpa, intro_gpa, 1);
 	mutex_unlock(&kvmmem_lock);
 	memzero_explicit(&token, sizeof(token));
 	return ret;
@@ -134,7 +143,7 @@ static long hc_unmap(struct kvm_vcpu *vcpu, u64 intro_gpa)
 		return -KVM_ENOSYS;
 	}
 	ret = kvmmem_remap_unmap(vcpu, intro_gpa);
-	unmap_done(vcpu, ret, intro_gpa);
+	unmap_done(vcpu, ret, intro_gpa, 1);
 	mutex_unlock(&kvmmem_lock);
 	return ret;
 }
@@ -145,7 +154,7 @@ static int batch_read(struct kvm_vcpu *vcpu, u64 gpa, struct kvmmem_hc_batch *b)
 	if (kvm_vcpu_read_guest(vcpu, gpa, b, sizeof(*b)))
 		return -EFAULT;
 	if (!b->count || b->count > KVMMEM_HC_BATCH_MAX || b->reserved ||
-	    (b->op != KVMMEM_BATCH_OP_MAP && b->op != KVMMEM_BATCH_OP_UNMAP))
+	    !b->op || b->op > KVMMEM_BATCH_OP_UNMAP_RUN)
 		return -EINVAL;
 	if (kvm_vcpu_read_guest(vcpu, gpa + sizeof(*b), b->ent,
 				b->count * sizeof(b->ent[0])))
@@ -157,6 +166,9 @@ static int batch_read(struct kvm_vcpu *vcpu, u64 gpa, struct kvmmem_hc_batch *b)
 static void batch_run(struct kvm_vcpu *vcpu, struct kvmmem_hc_batch *b,
 		      struct kvmmem_grant *g)
 {
+	bool runs = b->op == KVMMEM_BATCH_OP_MAP_RUN ||
+		    b->op == KVMMEM_BATCH_OP_UNMAP_RUN;
+	unsigned int n = 0;
 	u64 tgpa, igpa;
 	long ret = 0;
 
@@ -167,12 +179,17 @@ static void batch_run(struct kvm_vcpu *vcpu, struct kvmmem_hc_batch *b,
 		}
 		tgpa = b->ent[b->done].target_gpa;
 		igpa = b->ent[b->done].intro_gpa;
+		if (runs) {
+			n = (igpa & ~PAGE_MASK) + 1;
+			igpa &= PAGE_MASK;
+		}
 		if (g) {
-			ret = map_one(vcpu, g, tgpa, igpa);
-			map_done(vcpu, ret, g->target->stats_id, tgpa, igpa);
+			ret = map_one(vcpu, g, tgpa, igpa, n);
+			map_done(vcpu, ret, g->target->stats_id, tgpa, igpa, n ?: 1);
 		} else {
-			ret = kvmmem_remap_unmap(vcpu, igpa);
-			unmap_done(vcpu, ret, igpa);
+			ret = runs ? kvmmem_window_unmap(vcpu, igpa, n) :
+				     kvmmem_remap_unmap(vcpu, igpa);
+			unmap_done(vcpu, ret, igpa, n ?: 1);
 		}
 		if (ret < 0)
 			break;
@@ -199,7 +216,8 @@ static long hc_batch(struct kvm_vcpu *vcpu, u64 gpa, u64 a1, u64 a2)
 	if (!kvmmem_grant_holder(vcpu->kvm) && !kvmmem_remap_has_maps(vcpu->kvm))
 		goto out_unlock;
 	ret = err ?: (a1 || a2) ? -EINVAL : 0;
-	if (!ret && b->op == KVMMEM_BATCH_OP_MAP) {
+	if (!ret && (b->op == KVMMEM_BATCH_OP_MAP ||
+		     b->op == KVMMEM_BATCH_OP_MAP_RUN)) {
 		g = find_grant(vcpu, &b->token);
 		if (IS_ERR(g)) {
 			ret = PTR_ERR(g);
@@ -253,6 +271,8 @@ long kvmmem_hcall(struct kvm_vcpu *vcpu, unsigned long nr, unsigned long a0,
 		return hc_unmap(vcpu, a0);
 	case KVM_HC_MEM_STATUS:
 		return kvmmem_status_register(vcpu, a0, a1, a2);
+	case KVM_HC_MEM_WINDOW:
+		return kvmmem_window_chunk(vcpu, a0, a1, a2);
 	default:
 		return hc_batch(vcpu, a0, a1, a2);
 	}
@@ -262,11 +282,12 @@ long kvmmem_hcall(struct kvm_vcpu *vcpu, unsigned long nr, unsigned long a0,
  * kvmmem_hcall_ours() - is this a hypercall number that kvmmem answers?
  * @nr: hypercall number, as the guest's RAX holds it
  *
- * Return: true for KVM_HC_MEM_MAP, KVM_HC_MEM_UNMAP, KVM_HC_MEM_BATCH and
- * KVM_HC_MEM_STATUS.
+ * Return: true for KVM_HC_MEM_MAP, KVM_HC_MEM_UNMAP, KVM_HC_MEM_BATCH,
+ * KVM_HC_MEM_STATUS and KVM_HC_MEM_WINDOW.
  */
 bool kvmmem_hcall_ours(unsigned long nr)
 {
 	return nr == KVM_HC_MEM_MAP || nr == KVM_HC_MEM_UNMAP ||
-	       nr == KVM_HC_MEM_BATCH || nr == KVM_HC_MEM_STATUS;
+	       nr == KVM_HC_MEM_BATCH || nr == KVM_HC_MEM_STATUS ||
+	       nr == KVM_HC_MEM_WINDOW;
 }

@@ -14,6 +14,7 @@
 #include "reset.h"
 #include "stats.h"
 #include "status.h"
+#include "window.h"
 
 static int __init kvmmem_host_init(void)
 {
@@ -25,9 +26,12 @@ static int __init kvmmem_host_init(void)
 	ret = kvmmem_remap_init();
 	if (ret)
 		goto err_stats;
-	ret = kvmmem_reset_init();
+	ret = kvmmem_window_init();
 	if (ret)
 		goto err_remap;
+	ret = kvmmem_reset_init();
+	if (ret)
+		goto err_window;
 	ret = kvmmem_memslot_init();
 	if (ret)
 		goto err_reset;
@@ -46,6 +50,8 @@ err_memslot:
 	kvmmem_memslot_uninit();
 err_reset:
 	kvmmem_reset_uninit();
+err_window:
+	kvmmem_window_uninit();
 err_remap:
 	kvmmem_remap_uninit();
 err_stats:
@@ -65,6 +71,7 @@ static void __exit kvmmem_host_exit(void)
 	kvmmem_reset_uninit();
 	kvmmem_grant_uninit();
 	kvmmem_status_uninit();
+	kvmmem_window_uninit();
 	kvmmem_remap_uninit();
 	kvmmem_stats_uninit();
 }

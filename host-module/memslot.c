@@ -41,6 +41,7 @@ struct slot_work {
 	struct kvm *kvm;
 	u64 gfn;
 	u64 npages;
+	unsigned long hva;
 	bool rw_only;
 };
 
@@ -49,7 +50,8 @@ static void slot_fn(struct callback_head *cb)
 	struct slot_work *w = container_of(cb, struct slot_work, cb);
 	int n;
 
-	n = kvmmem_remap_revoke_range(w->kvm, w->gfn, w->npages, w->rw_only);
+	n = kvmmem_remap_revoke_range(w->kvm, w->gfn, w->npages, w->hva,
+				      w->rw_only);
 	if (n)
 		pr_info("%s: memslot at gfn %#llx %s: %d mappings revoked\n",
 			w->kvm->stats_id, w->gfn,
@@ -84,6 +86,7 @@ static int commit_pre(struct kprobe *p, struct pt_regs *regs)
 	w->kvm = kvm;
 	w->gfn = old->base_gfn;
 	w->npages = old->npages;
+	w->hva = old->userspace_addr;
 	w->rw_only = rw_only;
 	init_task_work(&w->cb, slot_fn);
 	if (task_work_add(current, &w->cb, TWA_RESUME))

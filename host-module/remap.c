@@ -10,7 +10,6 @@
 #include <linux/highmem.h>
 #include <linux/hugetlb.h>
 #include <linux/kvm_host.h>
-#include <linux/migrate.h>
 #include <linux/mman.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
@@ -18,9 +17,11 @@
 #include <kvmmem_compat.h>
 
 #include "grant.h"
+#include "hold.h"
 #include "remap.h"
 #include "stats.h"
 #include "status.h"
+#include "window.h"
 
 /**
  * DOC: Remap engine, theory of operation
@@ -36,7 +37,7 @@
  *    target. Its hva is resolved under the target's SRCU and the page is
  *    held in the target's mm (see "Holding the target page"), with the
  *    target's mmap_lock held only for that. A transparent huge page
- *    there is split first (see split_target()). A gpa whose hva is itself an
+ *    there is split first (see hold.c). A gpa whose hva is itself an
  *    overlay is refused (no chaining). kvm_read_guest(), gfn_to_page() and
  *    friends are never used for the target: they work on current->mm.
  * 2. The introspector gpa must lie in its ordinary RAM, not hugetlb. We
@@ -50,20 +51,8 @@
  *    physical page, 4K, write-back. A read-only grant maps the file
  *    read-only and without VM_MAYWRITE, so the host view is read-only too.
  *
- * Holding the target page: a read-write grant pins it with write intent
- * (FOLL_WRITE | FOLL_LONGTERM), as it will be written. A read-only grant
- * must not disturb the target, and any pin would: one with write intent
- * populates a page the target never touched, and a read-only FOLL_PIN
- * still un-shares a KSM page (GUP must unshare what is not exclusive). So
- * it takes a plain reference through a read fault (FOLL_GET): a page the
- * target never touched reads as the shared zero page, which we map without
- * holding anything (in anonymous memory, a page that is not anonymous is a
- * zero page, 4K or huge); a KSM page stays shared. The reference keeps the
- * page from being freed, KSM from merging it and migration from moving it
- * while it is mapped; when the target writes the zero page or a KSM page,
- * the copy-on-write invalidates its hva and the notifier below brings the
- * new page in. Counters: pinned_pages (read-write) and held_pages
- * (read-only, zero pages included).
+ * Holding the target page: see hold.c. A read-write grant pins it, a
+ * read-only grant takes a plain reference that does not disturb the target.
  *
  * Coherence with the target: the hold keeps the page alive, but the target's
  * VMM may still drop or replace what backs its hva (a balloon's
@@ -121,11 +110,7 @@ struct kvmmem_map {
 	unsigned long thva;
 	bool tnotif_live;
 	struct work_struct sync_work;
-	struct file *restore_file;
-	pgoff_t restore_pgoff;
-	unsigned long restore_prot;
-	vm_flags_t restore_flags;
-	bool restore_shared;
+	struct kvmmem_backing restore;
 	bool writable;
 	struct work_struct free_work;
 };
@@ -135,7 +120,6 @@ static struct workqueue_struct *release_wq;
 static unsigned long nr_maps;		/* in map_table; kvmmem_lock */
 static const struct vm_operations_struct overlay_vm_ops;
 static void map_sync_work(struct work_struct *work);
-static void drop_page(struct page *page, bool writable, bool dirty);
 
 static u32 map_hash(struct mm_struct *mm, u64 igfn)
 {
@@ -159,10 +143,9 @@ static void map_free_work(struct work_struct *work)
 	if (m->tnotif_live)
 		mmu_interval_notifier_remove(&m->tnotif);
 	if (m->page)
-		drop_page(m->page, m->writable, m->writable);
+		kvmmem_drop_page(m->page, m->writable, m->writable);
 	__free_page(m->home);
-	if (m->restore_file)
-		fput(m->restore_file);
+	kvmmem_backing_put(&m->restore);
 	mmdrop(m->mm);
 	kfree(m);
 	module_put(THIS_MODULE);
@@ -224,12 +207,25 @@ static void overlay_close(struct vm_area_struct *vma)
 	map_put(vma->vm_private_data);
 }
 
-static int overlay_may_split(struct vm_area_struct *vma, unsigned long addr)
+/**
+ * kvmmem_overlay_may_split() - vm_ops: an overlay is never split
+ * @vma: the overlay
+ * @addr: where
+ *
+ * Return: -EINVAL.
+ */
+int kvmmem_overlay_may_split(struct vm_area_struct *vma, unsigned long addr)
 {
 	return -EINVAL;
 }
 
-static int overlay_mremap(struct vm_area_struct *vma)
+/**
+ * kvmmem_overlay_mremap() - vm_ops: an overlay never moves
+ * @vma: the overlay
+ *
+ * Return: -EINVAL.
+ */
+int kvmmem_overlay_mremap(struct vm_area_struct *vma)
 {
 	return -EINVAL;
 }
@@ -238,8 +234,8 @@ static const struct vm_operations_struct overlay_vm_ops = {
 	.open		= overlay_open,
 	.close		= overlay_close,
 	.fault		= overlay_fault,
-	.may_split	= overlay_may_split,
-	.mremap		= overlay_mremap,
+	.may_split	= kvmmem_overlay_may_split,
+	.mremap		= kvmmem_overlay_mremap,
 };
 
 static int overlay_mmap(struct file *file, struct vm_area_struct *vma)
@@ -262,136 +258,6 @@ static const struct file_operations overlay_fops = {
 	.owner	= THIS_MODULE,
 	.mmap	= overlay_mmap,
 };
-
-/*
- * KVM maps a VM_PFNMAP pfn only if it can take a reference on that very
- * page (kvm_try_get_pfn), which fails for a tail page of a huge page. So
- * a target page inside a transparent huge page has its huge page split
- * first: migrate_vma_setup() splits the THP around the range it walks and,
- * with no page selected for migration, does nothing else. The target keeps
- * every byte; it only loses the 2 MiB mapping there. Called with the
- * target's mmap_lock held for read, which also keeps khugepaged from
- * collapsing it again before we pin.
- */
-#define SPLIT_TRIES	8
-
-static long split_target(struct vm_area_struct *vma, unsigned long hva)
-{
-	unsigned long src = 0, dst = 0;
-	struct migrate_vma mig = {
-		.vma = vma, .src = &src, .dst = &dst,
-		.start = hva, .end = hva + PAGE_SIZE,
-	};
-	struct page *page;
-	int tries;
-	bool huge;
-	long n;
-
-	/*
-	 * The split fails while anyone else holds a transient reference,
-	 * e.g. the target's own vCPU refaulting the page: try a few times.
-	 */
-	for (tries = 0; tries < SPLIT_TRIES; tries++) {
-		/* fault the page in (and break COW) as the pin will, then look */
-		n = kvmmem_gup_remote(vma->vm_mm, hva, FOLL_WRITE, &page, false);
-		if (n != 1)
-			return n == -ENOMEM ? -ENOMEM : -ENXIO;
-		huge = PageTransCompound(page);
-		put_page(page);
-		if (!huge)
-			return 0;
-		if (migrate_vma_setup(&mig))
-			return -EBUSY;
-		migrate_vma_finalize(&mig);
-		kvmmem_stat_inc(KVMMEM_STAT_SPLITS);
-		cond_resched();
-	}
-	return -EBUSY;
-}
-
-/*
- * Hold what backs @hva in @mm now; @mm is a target's (mm_users held). See
- * "Holding the target page" in the DOC block. mmap_lock held for read.
- */
-static long hold_ro(struct vm_area_struct *vma, unsigned long hva,
-		    struct page **pagep)
-{
-	long ret, n;
-
-	n = kvmmem_gup_remote(vma->vm_mm, hva, 0, pagep, false);
-	if (n != 1)
-		return n == -ENOMEM ? -ENOMEM : -ENXIO;
-	/* anonymous memory holds anonymous pages, or a zero page */
-	if (vma_is_anonymous(vma) && !PageAnon(*pagep)) {
-		put_page(*pagep);
-		*pagep = ZERO_PAGE(0);
-		return 0;
-	}
-	if (!PageTransCompound(*pagep))
-		return 0;
-	put_page(*pagep);
-	ret = split_target(vma, hva);
-	if (ret)
-		return ret;
-	n = kvmmem_gup_remote(vma->vm_mm, hva, 0, pagep, false);
-	if (n != 1)
-		return n == -ENOMEM ? -ENOMEM : -ENXIO;
-	if (PageTransCompound(*pagep)) {
-		put_page(*pagep);
-		return -EBUSY;
-	}
-	return 0;
-}
-
-static long hold_rw(struct vm_area_struct *vma, unsigned long hva,
-		    struct page **pagep)
-{
-	long ret, n;
-
-	ret = split_target(vma, hva);
-	if (ret)
-		return ret;
-	n = kvmmem_gup_remote(vma->vm_mm, hva, FOLL_WRITE | FOLL_LONGTERM, pagep,
-			      true);
-	if (n != 1)
-		return n == -ENOMEM ? -ENOMEM : -ENXIO;
-	if (PageTail(*pagep)) {
-		unpin_user_page(*pagep);
-		return -EBUSY;
-	}
-	return 0;
-}
-
-static long hold_hva(struct mm_struct *mm, unsigned long hva, bool writable,
-		     struct page **pagep)
-{
-	struct vm_area_struct *vma;
-	long ret = 0;
-
-	mmap_read_lock(mm);
-	vma = vma_lookup(mm, hva);
-	if (!vma || vma->vm_flags & (VM_IO | VM_PFNMAP))
-		ret = vma && vma->vm_ops == &overlay_vm_ops ? -ELOOP : -ENXIO;
-	if (!ret)
-		ret = (writable ? hold_rw : hold_ro)(vma, hva, pagep);
-	mmap_read_unlock(mm);
-	if (!ret)
-		kvmmem_stat_inc(writable ? KVMMEM_STAT_PINNED : KVMMEM_STAT_HELD);
-	return ret;
-}
-
-/* Let go of a page that hold_hva() returned. */
-static void drop_page(struct page *page, bool writable, bool dirty)
-{
-	if (writable) {
-		unpin_user_pages_dirty_lock(&page, 1, dirty);
-		kvmmem_stat_dec(KVMMEM_STAT_PINNED);
-		return;
-	}
-	if (page != ZERO_PAGE(0))
-		put_page(page);
-	kvmmem_stat_dec(KVMMEM_STAT_HELD);
-}
 
 static const struct mmu_interval_notifier_ops target_notifier_ops;
 
@@ -421,7 +287,7 @@ static long pin_target(struct kvmmem_map *m, struct kvm *target)
 					   PAGE_SIZE, &target_notifier_ops);
 	if (!ret) {
 		m->tnotif_live = true;
-		ret = hold_hva(target->mm, m->thva, m->writable, &m->page);
+		ret = kvmmem_hold(target->mm, m->thva, 1, m->writable, &m->page);
 		if (ret)
 			m->page = NULL;
 	}
@@ -431,81 +297,118 @@ static long pin_target(struct kvmmem_map *m, struct kvm *target)
 
 static void unpin_target(struct kvmmem_map *m)
 {
-	drop_page(m->page, m->writable, m->writable);
+	kvmmem_drop_page(m->page, m->writable, m->writable);
 	m->page = NULL;
 }
 
 /*
  * What a VMM's madvise() set on its RAM (QEMU: MADV_HUGEPAGE, MADV_DONTFORK,
- * MADV_DONTDUMP) and a restored page must keep. VM_MERGEABLE is not among
+ * MADV_DONTDUMP) and a restored range must keep. VM_MERGEABLE is not among
  * them: KSM keeps state of its own, so a restored page is not merged.
  */
 #define KEPT_FLAGS	(VM_HUGEPAGE | VM_NOHUGEPAGE | VM_DONTCOPY | VM_DONTDUMP)
+
+/**
+ * kvmmem_backing_save() - remember what backs an introspector's RAM range
+ * @mm: the introspector VMM's mm
+ * @hva: start of the range
+ * @len: its length; one VMA must cover it
+ * @b: out: what to map back later; kvmmem_backing_put() when done
+ *
+ * Return: 0, -EFAULT (nothing mapped there), -EEXIST (one of our overlays)
+ * or -EOPNOTSUPP (hugetlb, I/O or pfn memory, or a range over two VMAs).
+ */
+long kvmmem_backing_save(struct mm_struct *mm, unsigned long hva,
+			 unsigned long len, struct kvmmem_backing *b)
+{
+	struct vm_area_struct *vma;
+	long ret = 0;
+
+	memset(b, 0, sizeof(*b));
+	mmap_read_lock(mm);
+	vma = vma_lookup(mm, hva);
+	if (!vma)
+		ret = -EFAULT;
+	else if (kvmmem_vma_ours(vma))
+		ret = -EEXIST;
+	else if (is_vm_hugetlb_page(vma) || vma->vm_end - hva < len ||
+		 vma->vm_flags & (VM_IO | VM_PFNMAP | VM_MIXEDMAP))
+		ret = -EOPNOTSUPP;
+	if (!ret) {
+		b->shared = vma->vm_flags & VM_SHARED;
+		b->flags = vma->vm_flags & KEPT_FLAGS;
+		b->prot = (vma->vm_flags & VM_READ ? PROT_READ : 0) |
+			  (vma->vm_flags & VM_WRITE ? PROT_WRITE : 0) |
+			  (vma->vm_flags & VM_EXEC ? PROT_EXEC : 0);
+		if (vma->vm_file) {
+			b->file = get_file(vma->vm_file);
+			b->pgoff = vma->vm_pgoff + ((hva - vma->vm_start) >> PAGE_SHIFT);
+		}
+	}
+	mmap_read_unlock(mm);
+	return ret;
+}
+
+/**
+ * kvmmem_backing_restore() - map a saved backing over a range again
+ * @hva: start of the range, in current->mm
+ * @len: its length
+ * @b: what kvmmem_backing_save() found there
+ *
+ * Runs in the introspector's VMM: the MAP_FIXED mapping replaces whatever
+ * is there (our overlay), and KVM zaps its SPTEs through its notifier.
+ *
+ * Return: 0 or the negative errno of vm_mmap().
+ */
+long kvmmem_backing_restore(unsigned long hva, unsigned long len,
+			    const struct kvmmem_backing *b)
+{
+	unsigned long addr, flags = MAP_FIXED;
+	struct vm_area_struct *vma;
+
+	if (b->file)
+		flags |= b->shared ? MAP_SHARED : MAP_PRIVATE;
+	else
+		flags |= MAP_PRIVATE | MAP_ANONYMOUS;
+	addr = vm_mmap(b->file, hva, len, b->prot, flags,
+		       (unsigned long)b->pgoff << PAGE_SHIFT);
+	if (IS_ERR_VALUE(addr)) {
+		pr_warn_ratelimited("cannot restore RAM at hva %#lx: %ld\n",
+				    hva, (long)addr);
+		return addr;
+	}
+	if (b->flags) {
+		mmap_write_lock(current->mm);
+		vma = vma_lookup(current->mm, hva);
+		if (vma && vma->vm_file == b->file)
+			kvmmem_vma_set_flags(vma, b->flags, 0);
+		mmap_write_unlock(current->mm);
+	}
+	return 0;
+}
+
+/**
+ * kvmmem_backing_put() - drop what kvmmem_backing_save() took
+ * @b: the backing
+ */
+void kvmmem_backing_put(struct kvmmem_backing *b)
+{
+	if (b->file)
+		fput(b->file);
+	b->file = NULL;
+}
 
 /* Check the introspector's side and remember what backs its hva. */
 static long prepare_intro(struct kvmmem_map *m, struct kvm_vcpu *vcpu)
 {
 	struct kvm_memory_slot *slot;
-	struct vm_area_struct *vma;
-	long ret = 0;
 
 	/* the vCPU thread holds kvm->srcu here */
 	slot = gfn_to_memslot(vcpu->kvm, m->igfn);
 	if (!kvm_is_visible_memslot(slot) || slot->flags & KVM_MEM_READONLY)
 		return -EFAULT;
 	m->ihva = gfn_to_hva_memslot(slot, m->igfn);
-
-	mmap_read_lock(m->mm);
-	vma = vma_lookup(m->mm, m->ihva);
-	if (!vma)
-		ret = -EFAULT;
-	else if (vma->vm_ops == &overlay_vm_ops)
-		ret = -EEXIST;
-	else if (is_vm_hugetlb_page(vma) ||
-		 vma->vm_flags & (VM_IO | VM_PFNMAP | VM_MIXEDMAP))
-		ret = -EOPNOTSUPP;
-	if (!ret) {
-		m->restore_shared = vma->vm_flags & VM_SHARED;
-		m->restore_flags = vma->vm_flags & KEPT_FLAGS;
-		m->restore_prot = (vma->vm_flags & VM_READ ? PROT_READ : 0) |
-				  (vma->vm_flags & VM_WRITE ? PROT_WRITE : 0) |
-				  (vma->vm_flags & VM_EXEC ? PROT_EXEC : 0);
-		if (vma->vm_file) {
-			m->restore_file = get_file(vma->vm_file);
-			m->restore_pgoff = vma->vm_pgoff +
-					   ((m->ihva - vma->vm_start) >> PAGE_SHIFT);
-		}
-	}
-	mmap_read_unlock(m->mm);
-	return ret;
-}
-
-/* Give the hva its old backing back. Runs in the introspector's VMM. */
-static long restore_intro(struct kvmmem_map *m)
-{
-	unsigned long addr, flags = MAP_FIXED;
-
-	if (m->restore_file)
-		flags |= m->restore_shared ? MAP_SHARED : MAP_PRIVATE;
-	else
-		flags |= MAP_PRIVATE | MAP_ANONYMOUS;
-	addr = vm_mmap(m->restore_file, m->ihva, PAGE_SIZE, m->restore_prot,
-		       flags, (unsigned long)m->restore_pgoff << PAGE_SHIFT);
-	if (IS_ERR_VALUE(addr)) {
-		pr_warn_ratelimited("%s: cannot restore RAM at hva %#lx: %ld\n",
-				    m->intro->stats_id, m->ihva, (long)addr);
-		return addr;
-	}
-	if (m->restore_flags) {
-		struct vm_area_struct *vma;
-
-		mmap_write_lock(m->mm);
-		vma = vma_lookup(m->mm, m->ihva);
-		if (vma && vma->vm_file == m->restore_file)
-			kvmmem_vma_set_flags(vma, m->restore_flags, 0);
-		mmap_write_unlock(m->mm);
-	}
-	return 0;
+	return kvmmem_backing_save(m->mm, m->ihva, PAGE_SIZE, &m->restore);
 }
 
 /* Restore the hva if our overlay for @m is still what backs it. */
@@ -521,7 +424,7 @@ static void uninstall_overlay(struct kvmmem_map *m)
 	ours = vma && vma->vm_ops == &overlay_vm_ops && vma->vm_private_data == m;
 	mmap_read_unlock(m->mm);
 	if (ours)
-		restore_intro(m);
+		kvmmem_backing_restore(m->ihva, PAGE_SIZE, &m->restore);
 }
 
 static long install_overlay(struct kvmmem_map *m)
@@ -539,7 +442,7 @@ static long install_overlay(struct kvmmem_map *m)
 	fput(file);
 	if (IS_ERR_VALUE(addr)) {
 		/* MAP_FIXED may have dropped the old page: put RAM back */
-		restore_intro(m);
+		kvmmem_backing_restore(m->ihva, PAGE_SIZE, &m->restore);
 		return addr;
 	}
 	return 0;
@@ -661,7 +564,7 @@ bool kvmmem_remap_has_maps(struct kvm *intro)
 	hash_for_each(map_table, bkt, m, hnode)
 		if (m->intro == intro)
 			return true;
-	return false;
+	return kvmmem_window_has_chunks(intro);
 }
 
 /* Switch @m's overlay to its home page and unpin. kvmmem_lock held. */
@@ -736,7 +639,7 @@ static void map_sync_work(struct work_struct *work)
 	if (hlist_unhashed(&m->hnode) || !m->page || !mmget_not_zero(tmm))
 		goto out_unlock;
 	mmu_interval_read_begin(&m->tnotif);
-	ret = hold_hva(tmm, m->thva, m->writable, &page);
+	ret = kvmmem_hold(tmm, m->thva, 1, m->writable, &page);
 	mmput(tmm);
 	if (ret) {
 		pr_info_ratelimited("%s: target page at hva %#lx is gone (%ld): mapping revoked\n",
@@ -762,7 +665,7 @@ static void map_sync_work(struct work_struct *work)
 		if (since)
 			kvmmem_stat_stale(ktime_get_ns() - since);
 	}
-	drop_page(old, m->writable, m->writable && old != page);
+	kvmmem_drop_page(old, m->writable, m->writable && old != page);
 out_unlock:
 	mutex_unlock(&kvmmem_lock);
 	map_put(m);
@@ -784,6 +687,7 @@ void kvmmem_remap_revoke_grant(struct kvmmem_grant *g)
 		map_leave_grant(m);
 		revoke_map(m);
 	}
+	kvmmem_window_revoke_grant(g);
 }
 
 /**
@@ -791,6 +695,7 @@ void kvmmem_remap_revoke_grant(struct kvmmem_grant *g)
  * @target: the target VM
  * @gfn: first gfn of the range
  * @npages: its length
+ * @hva: where the range was in the target's VMM
  * @rw_only: only read-write mappings
  *
  * For a memslot that went away or moved, or that started dirty logging.
@@ -799,7 +704,7 @@ void kvmmem_remap_revoke_grant(struct kvmmem_grant *g)
  * Return: how many mappings were revoked.
  */
 int kvmmem_remap_revoke_range(struct kvm *target, u64 gfn, u64 npages,
-			      bool rw_only)
+			      unsigned long hva, bool rw_only)
 {
 	struct kvmmem_map *m;
 	int bkt, n = 0;
@@ -813,6 +718,7 @@ int kvmmem_remap_revoke_range(struct kvm *target, u64 gfn, u64 npages,
 		revoke_map(m);
 		n++;
 	}
+	n += kvmmem_window_revoke_range(target, hva, npages << PAGE_SHIFT, rw_only);
 	mutex_unlock(&kvmmem_lock);
 	return n;
 }
@@ -838,6 +744,7 @@ void kvmmem_remap_reset(struct kvm *intro)
 		map_put(m);
 		n++;
 	}
+	kvmmem_window_reset(intro);
 	mutex_unlock(&kvmmem_lock);
 	if (n)
 		pr_info("%s: vCPU reset: %d mappings revoked\n", intro->stats_id, n);
@@ -861,16 +768,17 @@ void kvmmem_remap_reap(void)
 		map_unlink(m);
 		map_put(m);
 	}
+	kvmmem_window_reap();
 }
 
 /**
  * kvmmem_remap_busy() - are there mappings left?
  *
- * Return: true if the table is not empty. kvmmem_lock held.
+ * Return: true if a mapping or a window chunk exists. kvmmem_lock held.
  */
 bool kvmmem_remap_busy(void)
 {
-	return nr_maps;
+	return nr_maps || kvmmem_window_busy();
 }
 
 /**

@@ -61,7 +61,8 @@ static int reset_pre(struct kprobe *p, struct pt_regs *regs)
 	struct reset_work *w;
 
 	if (kregs->rip != RESET_RIP || (!kvmmem_stat_read(KVMMEM_STAT_LIVE) &&
-					!kvmmem_stat_read(KVMMEM_STAT_STATUS_PAGES)))
+					!kvmmem_stat_read(KVMMEM_STAT_STATUS_PAGES) &&
+					!kvmmem_stat_read(KVMMEM_STAT_CHUNKS)))
 		return 0;
 	if (!try_module_get(THIS_MODULE))
 		return 0;

@@ -34,18 +34,20 @@ static const char * const stat_names[KVMMEM_STAT_NR] = {
 	[KVMMEM_STAT_STATUS_PAGES]	= "status_pages",
 	[KVMMEM_STAT_STALE_LAST_US]	= "stale_last_us",
 	[KVMMEM_STAT_STALE_MAX_US]	= "stale_max_us",
+	[KVMMEM_STAT_CHUNKS]		= "window_chunks",
+	[KVMMEM_STAT_WINDOW_BYTES]	= "window_bytes",
 };
 
 /* Failures by reason: the errno a refused or failed call answered. */
 static const int fail_errnos[] = {
 	EACCES, EAGAIN, EINVAL, EFAULT, ENXIO, ERANGE, ELOOP, EEXIST, ENOENT,
-	EDQUOT, EBUSY, EOPNOTSUPP, EIO, ENOMEM, EINTR,
+	EDQUOT, EBUSY, EOPNOTSUPP, EIO, ENOMEM, EINTR, EXDEV,
 };
 
 static const char * const fail_names[] = {
 	"eacces", "eagain", "einval", "efault", "enxio", "erange", "eloop",
 	"eexist", "enoent", "edquot", "ebusy", "eopnotsupp", "eio", "enomem",
-	"eintr", "other",
+	"eintr", "exdev", "other",
 };
 
 static atomic64_t fails[ARRAY_SIZE(fail_names)];

@@ -25,6 +25,8 @@ enum kvmmem_stat {
 	KVMMEM_STAT_STATUS_PAGES,	/* introspector status pages pinned */
 	KVMMEM_STAT_STALE_LAST_US,	/* last window of stale bytes */
 	KVMMEM_STAT_STALE_MAX_US,	/* longest window of stale bytes */
+	KVMMEM_STAT_CHUNKS,		/* window chunks registered now */
+	KVMMEM_STAT_WINDOW_BYTES,	/* host memory that the chunks use */
 	KVMMEM_STAT_NR
 };
 
@@ -33,6 +35,11 @@ extern atomic64_t kvmmem_stats[KVMMEM_STAT_NR];
 static inline void kvmmem_stat_inc(enum kvmmem_stat s)
 {
 	atomic64_inc(&kvmmem_stats[s]);
+}
+
+static inline void kvmmem_stat_add(enum kvmmem_stat s, long long n)
+{
+	atomic64_add(n, &kvmmem_stats[s]);
 }
 
 static inline void kvmmem_stat_dec(enum kvmmem_stat s)

@@ -28,18 +28,18 @@ static inline void kvmmem_vma_set_flags(struct vm_area_struct *vma,
 
 /*
  * 6.5 dropped the vmas argument of get_user_pages_remote() and
- * pin_user_pages_remote(). One page; @pin selects FOLL_PIN over FOLL_GET.
+ * pin_user_pages_remote(). @pin selects FOLL_PIN over FOLL_GET.
  */
 static inline long kvmmem_gup_remote(struct mm_struct *mm, unsigned long addr,
-				     unsigned int gup_flags, struct page **page,
-				     bool pin)
+				     unsigned long nr, unsigned int gup_flags,
+				     struct page **pages, bool pin)
 {
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
 	return (pin ? pin_user_pages_remote : get_user_pages_remote)
-		(mm, addr, 1, gup_flags, page, NULL);
+		(mm, addr, nr, gup_flags, pages, NULL);
 #else
 	return (pin ? pin_user_pages_remote : get_user_pages_remote)
-		(mm, addr, 1, gup_flags, page, NULL, NULL);
+		(mm, addr, nr, gup_flags, pages, NULL, NULL);
 #endif
 }
 

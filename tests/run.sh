@@ -130,7 +130,10 @@ fi
 # fault, was seen once in a full run.)
 lab_retries=0
 lab_once() {	# KVER NAME TEST ATTEMPT: run, print TAP and "#rc=N"
-	scripts/lab/run.sh -n "$2-$4" -t 600 "$1" "$top/$3" 2>&1
+	# a test may ask for a larger lab host: "# lab-memory: 4G"
+	local mem
+	mem=$(sed -n 's/^# lab-memory: //p' "$3")
+	scripts/lab/run.sh -n "$2-$4" -t 600 -m "${mem:-2G}" "$1" "$top/$3" 2>&1
 	local rc=$?
 	[ $rc != 0 ] && nok "lab $1 $2 ended with status $rc" &&
 		tail -n 60 "build/lab/$1/logs/$2-$4/console.log" | sed 's/^/# console: /'

@@ -40,6 +40,7 @@ static inline const char *ename(int e)
 	case EINTR: return "EINTR";
 	case EAGAIN: return "EAGAIN";
 	case ESHUTDOWN: return "ESHUTDOWN";
+	case EXDEV: return "EXDEV";
 	}
 	snprintf(buf, sizeof(buf), "E%d", e);
 	return buf;
@@ -76,6 +77,16 @@ static inline uint64_t fnv(const uint8_t *p, uint64_t len)
 
 	while (len--)
 		h = (h ^ *p++) * 0x100000001b3ULL;
+	return h;
+}
+
+/* FNV-1a over 64-bit words: eight times fewer steps for large ranges. */
+static inline uint64_t wsum(const volatile uint64_t *p, uint64_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (len /= 8; len--; p++)
+		h = (h ^ *p) * 0x100000001b3ULL;
 	return h;
 }
 

@@ -26,6 +26,14 @@
  *     limits  count 0 and KVMMEM_BATCH_MAX + 1
  *     kill K  a child maps N pages; it is killed (SIGKILL) after K ms
  *     bench   N single maps and unmaps, then one batch of each: times in us
+ *   probe window TOKENFILE GPA N MODE [ARGS]  a window of N pages (whole
+ *             chunks), filled from GPA in one batch:
+ *     scan        print the word sum, unmap, check that the slots read the
+ *                 revoked pattern; times in us
+ *     hold K S    print the word sum, then the u64 of slot K every 100 ms
+ *                 for S seconds
+ *     write K V   write V into slot K (a read-write grant), then read it
+ *     errors      the window's refusals, one line each (N: 1024)
  *
  * Copyright (C) 2026 The kvmmem authors
  */
@@ -178,6 +186,137 @@ static void on_segv(int sig)
 	siglongjmp(jb, sig);
 }
 
+/* Write a byte at @p; the signal it got, or "OK". */
+static const char *try_write(volatile uint8_t *p)
+{
+	int sig;
+
+	signal(SIGSEGV, on_segv);
+	signal(SIGBUS, on_segv);
+	sig = sigsetjmp(jb, 1);
+	if (!sig)
+		*p = 0x5a;
+	signal(SIGSEGV, SIG_DFL);
+	signal(SIGBUS, SIG_DFL);
+	return !sig ? "OK" : sig == SIGBUS ? "SIGBUS" : "SIGSEGV";
+}
+
+static int is_pattern(const uint8_t *p)
+{
+	int i;
+
+	for (i = 0; i < PG; i += 16)
+		if (memcmp(p + i, KVMMEM_REVOKED_PATTERN, 16))
+			return 0;
+	return 1;
+}
+
+static void *window_map(size_t len)
+{
+	return mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, dev,
+		    KVMMEM_WINDOW_OFFSET);
+}
+
+/* Slots 0 and 1 hold the target's first two pages. */
+static void window_errors(const char *tf, uint64_t gpa, uint8_t *w,
+			  struct kvmmem_batch_entry *ent)
+{
+	struct kvmmem_batch_entry e[2] = {
+		{ gpa + 10 * PG, (uintptr_t)(w + 10 * PG) },
+		{ gpa + 11 * PG, (uintptr_t)page(0) },
+	};
+	struct kvmmem_batch b = { .entries = (uintptr_t)e, .count = 2 };
+	void *x;
+	int r;
+
+	x = window_map(2 * KVMMEM_WINDOW_CHUNK);
+	printf("second: %s\n", ename(x == MAP_FAILED ? errno : 0));
+	read_token(tf, &b.token);
+	r = ioctl(dev, KVM_INTRO_MEM_MAP_BATCH, &b) ? errno : 0;
+	printf("mixed: %s done=%u\n", ename(r), b.done);
+	printf("twice: %s\n", ename(batch("map", tf, ent, 1, 1)));
+	printf("empty unmap: %s\n", ename(do_unmap(w + 5 * PG)));
+	printf("single: %s ", ename(do_map(tf, gpa + 2 * PG, w + 2 * PG)));
+	hex(w + 2 * PG, 8);
+	printf("read-only write: %s\n", try_write(w));
+	printf("empty read: %s\n", is_pattern(w + 7 * PG) ? "pattern" : "not pattern");
+	printf("empty write: %s\n", try_write(w + 7 * PG));
+	e[0].gpa = gpa + 3 * PG;
+	e[0].gva = (uintptr_t)(w + KVMMEM_WINDOW_CHUNK - PG);
+	e[1].gpa = gpa + 4 * PG;
+	e[1].gva = (uintptr_t)(w + KVMMEM_WINDOW_CHUNK);
+	printf("across chunks: %s ", ename(batch("map", tf, e, 2, 1)));
+	hex(w + KVMMEM_WINDOW_CHUNK, 8);
+	printf("single unmap: %s\n", ename(do_unmap(w + 2 * PG)));
+	printf("after unmap: %s\n", is_pattern(w + 2 * PG) ? "pattern" : "not pattern");
+	printf("unaligned: %s\n", ename(do_map(tf, gpa + 8, w + 9 * PG)));
+}
+
+static int window_cmd(int argc, char **argv, uint64_t gpa)
+{
+	uint32_t n = strtoul(argv[4], NULL, 0), i;
+	size_t len = (((size_t)n * PG + KVMMEM_WINDOW_CHUNK - 1) / KVMMEM_WINDOW_CHUNK) *
+		     KVMMEM_WINDOW_CHUNK;
+	struct kvmmem_batch_entry *ent = calloc(n, sizeof(*ent));
+	const char *mode = argv[5], *tf = argv[2];
+	long long t0, t1, t2, t3;
+	uint64_t sum;
+	uint8_t *w;
+	int e;
+
+	t0 = now_us();
+	w = window_map(len);
+	if (!ent || w == MAP_FAILED) {
+		printf("window: %s\n", ename(errno));
+		return 1;
+	}
+	for (i = 0; i < n; i++) {
+		ent[i].gpa = gpa + (uint64_t)i * PG;
+		ent[i].gva = (uintptr_t)(w + (size_t)i * PG);
+	}
+	t1 = now_us();
+	if (!strcmp(mode, "errors")) {
+		if (!batch("map", tf, ent, 2, 0))
+			window_errors(tf, gpa, w, ent);
+		return 0;
+	}
+	e = batch("map", tf, ent, n, 0);
+	t2 = now_us();
+	if (e)
+		return 1;
+	sum = wsum((uint64_t *)w, (uint64_t)n * PG);
+	t3 = now_us();
+	printf("wsum=0x%016" PRIx64 "\n", sum);
+	if (!strcmp(mode, "scan")) {
+		long long t4, t5;
+
+		t4 = now_us();
+		batch("unmap", NULL, ent, n, 0);
+		t5 = now_us();
+		for (i = 0; i < n && is_pattern(w + (size_t)i * PG); i++)
+			;
+		printf("%s\n", i == n ? "pattern" : "not pattern");
+		printf("setup_us=%lld map_us=%lld sum_us=%lld unmap_us=%lld\n",
+		       t1 - t0, t2 - t1, t3 - t2, t5 - t4);
+	} else if (!strcmp(mode, "hold") && argc > 7) {
+		volatile uint64_t *k = (uint64_t *)(w + strtoul(argv[6], NULL, 0) * PG);
+		uint32_t secs = strtoul(argv[7], NULL, 0);
+
+		for (i = 0; i < secs * 10; i++) {
+			printf("%016" PRIx64 "\n", *k);
+			nap(100);
+		}
+	} else if (!strcmp(mode, "write") && argc > 7) {
+		volatile uint64_t *k = (uint64_t *)(w + strtoul(argv[6], NULL, 0) * PG);
+
+		*k = strtoull(argv[7], NULL, 0);
+		printf("wrote %016" PRIx64 "\n", *k);
+	} else {
+		return 2;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "";
@@ -292,6 +431,8 @@ int main(int argc, char **argv)
 		printf("unmap: %s\n", ename(do_unmap(p)));
 	} else if (!strcmp(cmd, "batch") && argc > 5) {
 		return batch_cmd(argc, argv, gpa);
+	} else if (!strcmp(cmd, "window") && argc > 5) {
+		return window_cmd(argc, argv, gpa);
 	} else if (!strcmp(cmd, "map")) {
 		const char *kind = argc > 4 ? argv[4] : "private";
 

@@ -296,9 +296,9 @@ logs_clean() {
 end_checks() {
 	wait_until 10 '[ "$(stat_of live_maps)" = 0 ]'
 	expect "no mapping is left" "0" "$(stat_of live_maps)"
-	wait_until 10 '[ "$(stat_of held_pages) $(stat_of pinned_pages) $(stat_of status_pages)" = "0 0 0" ]'
-	expect "nothing is held, pinned or kept as a status page" "0 0 0" \
-		"$(stat_of held_pages) $(stat_of pinned_pages) $(stat_of status_pages)"
+	wait_until 10 '[ "$(stat_of held_pages) $(stat_of pinned_pages) $(stat_of status_pages) $(stat_of window_chunks)" = "0 0 0 0" ]'
+	expect "nothing is held, pinned, kept as a status page or a window chunk" "0 0 0 0" \
+		"$(stat_of held_pages) $(stat_of pinned_pages) $(stat_of status_pages) $(stat_of window_chunks)"
 	expect "the host's pin counters are back to their baseline" "$1" "$(pins)"
 	check "kvmmem_host unloads" rmmod kvmmem_host
 	grep -h . "$LAB"/*.err 2>/dev/null | head -n 20 | sed 's/^/# tiny VM log: /'

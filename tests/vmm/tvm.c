@@ -26,11 +26,12 @@
  *                          mapped in the VMM (the guest cannot run after
  *                          it); prints "ok"
  *   sum GPA LEN            prints "sum=0x..." (FNV-1a over the VMM's view)
+ *   wsum GPA LEN           prints "wsum=0x..." (the same over 64-bit words)
  *   discard GPA            MADV_DONTNEED the page: the VMM drops it, as a
  *                          balloon does; prints "ok"
  *   dirtylog 0|1           turn KVM dirty logging of the RAM slot off/on
  *   fuzz N SEED TOKGPA     N random and crafted kvmmem hypercalls (32, 33, status,
- *                          batch, neighbours) from vCPU 0, with the valid
+ *                          window, batch, neighbours) from vCPU 0, with the valid
  *                          token at TOKGPA mixed in; unmaps what it mapped;
  *                          prints "calls=... mapped=... unexpected=..."
  *   flips TOKGPA TGPA IGPA map with each of the 256 one-bit flips of the
@@ -345,6 +346,8 @@ static uint64_t fnv(const uint8_t *p, uint64_t len)
 /* --- hypercall fuzzing -------------------------------------------------- */
 #define HC_BATCH	0x4b4d4201ULL
 #define HC_STATUS	0x4b4d4202ULL
+#define HC_WINDOW	0x4b4d4203ULL
+#define FZ_WIN		0x600000	/* a window chunk (2 MiB) */
 #define FZ_STATUS	0xc000		/* a status page nothing else uses */
 #define FZ_DESC		0xb000		/* batch descriptor page */
 #define FZ_POOL		0x500000	/* 64 introspector slots */
@@ -435,7 +438,7 @@ static void fz_batch(uint64_t tokgpa, const uint8_t *good)
 
 static void fuzz(uint64_t n, uint64_t seed, uint64_t tokgpa)
 {
-	static const uint64_t others[] = { 31, 34, 35, HC_BATCH - 1, HC_STATUS + 1,
+	static const uint64_t others[] = { 31, 34, 35, HC_BATCH - 1, HC_WINDOW + 1,
 					   0x4b4d4200, 0x100000020ULL };
 	uint64_t i, out, nr, a0, a1, a2, r, mapped = 0, unexpected = 0;
 	uint64_t errs = 0, oks = 0, calls, guest_stops = 0, throttled = 0;
@@ -468,6 +471,14 @@ static void fuzz(uint64_t n, uint64_t seed, uint64_t tokgpa)
 			r = fz_rand() % 4;
 			a0 = r == 0 ? fz_gpa() : r == 1 ? ~0ULL : FZ_STATUS;
 			a1 = fz_rand() % 16 ? 0 : fz_rand();
+		} else if (fz_rand() % 3 == 0) {	/* window chunk */
+			nr = HC_WINDOW;
+			r = fz_rand() % 3;
+			/* never a chunk over our own code and tables */
+			a0 = r == 0 ? FZ_WIN : r == 1 ? fz_gpa() | 0x1000 :
+			     (ram_size + (fz_rand() % 4) * 0x200000) & ~0x1fffffULL;
+			a1 = fz_rand() % 8 ? (fz_rand() % 2) * 512 : fz_rand();
+			a2 = fz_rand() % 16 ? 0 : fz_rand();
 		} else {				/* not ours */
 			nr = others[fz_rand() % (sizeof(others) / sizeof(others[0]))];
 			a0 = fz_rand();
@@ -484,7 +495,8 @@ static void fuzz(uint64_t n, uint64_t seed, uint64_t tokgpa)
 			long_mode(&vcpus[0]);
 			continue;
 		}
-		if (nr != 32 && nr != 33 && nr != HC_BATCH && nr != HC_STATUS) {
+		if (nr != 32 && nr != 33 && nr != HC_BATCH && nr != HC_STATUS &&
+		    nr != HC_WINDOW) {
 			unexpected += out != ENOSYS_RAX;
 			continue;
 		}
@@ -505,12 +517,18 @@ static void fuzz(uint64_t n, uint64_t seed, uint64_t tokgpa)
 		if (nr == HC_STATUS && out && out != (uint64_t)-14 &&
 		    out != (uint64_t)-12 && out != (uint64_t)-22)
 			unexpected++;
+		/* a window call: 0, -EINVAL, -EFAULT, -EEXIST, -EOPNOTSUPP, -ENOMEM */
+		if (nr == HC_WINDOW && out && out != (uint64_t)-22 &&
+		    out != (uint64_t)-14 && out != (uint64_t)-17 &&
+		    out != (uint64_t)-95 && out != (uint64_t)-12)
+			unexpected++;
 	}
 	calls = i;
 	memcpy(ram + tokgpa, good, 32);
 	for (i = 0; i < FZ_SLOTS; i++)
 		run_once(&vcpus[0], CODE_GPA, 33, FZ_POOL + i * 0x1000, 0, 0, &out);
 	run_once(&vcpus[0], CODE_GPA, HC_STATUS, ~0ULL, 0, 0, &out);
+	run_once(&vcpus[0], CODE_GPA, HC_WINDOW, FZ_WIN, 0, 0, &out);
 	quiet = 0;
 	printf("calls=%" PRIu64 " ok=%" PRIu64 " errors=%" PRIu64 " maps=%" PRIu64
 	       " throttled=%" PRIu64 " vcpu_stops=%" PRIu64 " unexpected=%" PRIu64
@@ -606,6 +624,12 @@ static void command(char *line)
 		printf("%s\n", madvise(ram, ram_size, MADV_MERGEABLE) ? strerror(errno) : "ok");
 	} else if (!strcmp(cmd, "sum") && n >= 3 && in_ram(a[0], a[1])) {
 		printf("sum=0x%016" PRIx64 "\n", fnv(ram + a[0], a[1]));
+	} else if (!strcmp(cmd, "wsum") && n >= 3 && in_ram(a[0], a[1]) && !(a[1] % 8)) {
+		uint64_t h = 0xcbf29ce484222325ULL, *w = (uint64_t *)(ram + a[0]);
+
+		for (a[1] /= 8; a[1]--; w++)
+			h = (h ^ *w) * 0x100000001b3ULL;
+		printf("wsum=0x%016" PRIx64 "\n", h);
 	} else if (!strcmp(cmd, "discard") && n >= 2 && in_ram(a[0], 8)) {
 		if (madvise(ram + (a[0] & ~0xfffULL), 0x1000, MADV_DONTNEED))
 			printf("madvise: %s\n", strerror(errno));

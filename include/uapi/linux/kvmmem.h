@@ -159,11 +159,23 @@ struct kvmmem_batch {
  * 32 and 33, -EFAULT when the descriptor cannot be read, -EINVAL for a bad
  * @op, @count or @reserved or a non-zero a1 or a2, -EACCES for a bad token
  * (map).
+ *
+ * The run ops map and unmap runs of consecutive pages into the slots of a
+ * window chunk (see "Window ABI"): entry i covers the pages
+ * @target_gpa + k * 4096 -> (@intro_gpa & ~4095) + k * 4096 for
+ * k < (@intro_gpa & 4095) + 1, all inside one registered chunk. A run takes
+ * effect whole or not at all, so @done still counts entries. Run errors are
+ * those of KVM_HC_MEM_MAP, plus -EFAULT for slots outside a chunk, -EINVAL
+ * for a run that leaves its chunk, -EEXIST (map) when a slot is taken,
+ * -ENOENT (unmap) when a slot is empty and -EXDEV (map) when the chunk
+ * holds pages of another grant.
  */
 #define KVM_HC_MEM_BATCH	0x4b4d4201	/* "KMB", 1 */
 #define KVMMEM_HC_BATCH_MAX	64
 #define KVMMEM_BATCH_OP_MAP	1
 #define KVMMEM_BATCH_OP_UNMAP	2
+#define KVMMEM_BATCH_OP_MAP_RUN	3
+#define KVMMEM_BATCH_OP_UNMAP_RUN 4
 
 /**
  * struct kvmmem_hc_batch - KVM_HC_MEM_BATCH descriptor
@@ -246,5 +258,46 @@ struct kvmmem_status {
  */
 #define KVM_HC_MEM_STATUS	0x4b4d4202	/* "KMB", 2 */
 #define KVMMEM_STATUS_NONE	(~0ULL)
+
+/**
+ * DOC: Window ABI (kvmmem's own, beyond the original design)
+ *
+ * Scanning a whole VM one caller-chosen page at a time costs the host a
+ * mapping of its own per page. A window costs it one per chunk instead.
+ * mmap() ``/dev/kvmmem`` shared, at offset KVMMEM_WINDOW_OFFSET, with a
+ * length that is a multiple of KVMMEM_WINDOW_CHUNK (at most
+ * KVMMEM_WINDOW_MAX); one window per open file, for the life of the file
+ * (EBUSY for a second one). The guest module backs it with guest-physically
+ * contiguous chunks of its own and registers each with the host, which
+ * needs a grant (EOPNOTSUPP without one). Each page of the window is a
+ * slot. The batch ioctls map target pages into slots and unmap them: an
+ * entry's @gva is then an address inside the window, and all entries of a
+ * call must be in the window or all outside it (EINVAL). KVM_INTRO_MEM_MAP
+ * and KVM_INTRO_MEM_UNMAP work on slots too.
+ *
+ * An empty slot, and a slot whose mapping was revoked, reads as
+ * KVMMEM_REVOKED_PATTERN; a revoked slot stays taken until it is unmapped.
+ * A slot is writable only while it holds a page of a read-write grant;
+ * other writes get SIGBUS. A chunk (each KVMMEM_WINDOW_CHUNK of the window)
+ * holds pages of one grant at a time (EXDEV). Consecutive target pages in
+ * consecutive slots are sent to the host as one run.
+ */
+#define KVMMEM_WINDOW_OFFSET	4096ULL
+#define KVMMEM_WINDOW_CHUNK	(2ULL << 20)
+#define KVMMEM_WINDOW_CHUNK_PAGES 512
+#define KVMMEM_WINDOW_MAX	(64ULL << 30)
+
+/*
+ * KVM_HC_MEM_WINDOW: a0 is the gpa of a KVMMEM_WINDOW_CHUNK-aligned chunk
+ * of the introspector's RAM. a1 = KVMMEM_WINDOW_CHUNK_PAGES registers it as
+ * a window chunk (needs a grant, -KVM_ENOSYS otherwise): its frames are
+ * then backed by the host's window, every slot empty. a1 = 0 unregisters
+ * it, unmapping its slots, and gives the frames ordinary memory back
+ * (contents undefined). a2 must be 0. Returns 0, -EINVAL (alignment, a1,
+ * a2), -EFAULT (not ordinary RAM of the VM, or (unregister) not a chunk),
+ * -EEXIST (already a chunk), -EOPNOTSUPP (RAM that cannot be overlaid) or
+ * -ENOMEM.
+ */
+#define KVM_HC_MEM_WINDOW	0x4b4d4203	/* "KMB", 3 */
 
 #endif /* _UAPI_LINUX_KVMMEM_H */

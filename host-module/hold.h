@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Copyright (C) 2026 The kvmmem authors */
+#ifndef _KVMMEM_HOLD_H
+#define _KVMMEM_HOLD_H
+
+#include <linux/types.h>
+
+struct mm_struct;
+struct page;
+
+long kvmmem_hold(struct mm_struct *mm, unsigned long hva, unsigned long n,
+		 bool writable, struct page **pages);
+void kvmmem_drop_page(struct page *page, bool writable, bool dirty);
+
+#endif /* _KVMMEM_HOLD_H */
