@@ -90,20 +90,7 @@ static const char usage_text[] =
 
 static const char *prog = "kvmmem-host";
 
-static int fail(int code, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static int fail(int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", prog);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return code;
-}
+#include "fail.h"
 
 /* getopt_long() has returned '?' or ':' for argv[optind - 1]. */
 static int bad_option(char **argv)
