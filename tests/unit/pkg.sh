@@ -257,12 +257,13 @@ else
 fi
 
 # --- kvmmem-host: VM names -----------------------------------------------
-# fake ARGV0 ARGS...: a process whose command line is ARGV0 -c 'sleep...'
-# ARGS; sets $fpid
+# fake ARGV0 ARGS...: a process whose command line is ARGV0 -c 'read...'
+# ARGS, waiting (with no child) for at most 60 s; sets $fpid
+mkfifo "$T/fifo"
 fake() {
 	local a0=$1 i
 	shift
-	(exec -a "$a0" bash -c 'sleep 60; exit' "$@") &
+	(exec -a "$a0" bash -c "read -t 60 <>'$T/fifo'; exit" "$@") &
 	fpid=$!
 	pids+=("$fpid")
 	for i in $(seq 50); do
