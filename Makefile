@@ -4,6 +4,9 @@
 #
 #   make [KERNELRELEASE=<ver>] [KDIR=<dir>]   build both modules
 #   make tools                                 build the user-space programs
+#   make install [DESTDIR=] [PREFIX=/usr]      install the tools, library, headers,
+#                                              pkg-config file, man pages and
+#                                              install-system's files
 #   make check                                 install what is needed, run all tests
 #   make demo                                  the end-to-end demo in the lab
 #   make style                                 checkpatch --strict over the sources
@@ -16,6 +19,16 @@ KERNELRELEASE ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KERNELRELEASE)/build
 MODULE_DIRS := guest-module host-module
 KBUILD_ARGS = -C $(KDIR) KVMMEM_VERSION=$(VERSION)
+
+# make install: the user-space side. LIBDIR may be a multiarch directory
+# (debian/rules passes /usr/lib/<triplet>).
+PREFIX ?= /usr
+BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR ?= $(PREFIX)/share/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 
 all: modules
 
@@ -48,8 +61,38 @@ dkms-install:
 	install -m 0644 include/kvmmem_compat.h $(DKMS_SRC)/include/
 	install -m 0644 include/uapi/linux/*.h $(DKMS_SRC)/include/uapi/linux/
 
+# kvmmem (dynamically linked to the C library, libkvmmem linked in),
+# kvmmem-host, libkvmmem (static, and shared with soname libkvmmem.so.0),
+# its header, the uapi headers (under kvmmem/, so they do not mix with the
+# kernel's own linux/ headers; the pkg-config file adds that directory),
+# libkvmmem.pc, the man pages, and install-system's files.
+install: install-tools install-system
+
+install-tools:
+	$(MAKE) -C tools dist
+	install -D -m 0755 build/dist/kvmmem $(DESTDIR)$(BINDIR)/kvmmem
+	install -D -m 0755 build/bin/kvmmem-host $(DESTDIR)$(SBINDIR)/kvmmem-host
+	install -D -m 0644 build/lib/libkvmmem.a $(DESTDIR)$(LIBDIR)/libkvmmem.a
+	install -D -m 0644 build/lib/libkvmmem.so.$(VERSION) \
+		$(DESTDIR)$(LIBDIR)/libkvmmem.so.$(VERSION)
+	ln -sf libkvmmem.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libkvmmem.so.0
+	ln -sf libkvmmem.so.0 $(DESTDIR)$(LIBDIR)/libkvmmem.so
+	install -D -m 0644 include/libkvmmem.h $(DESTDIR)$(INCLUDEDIR)/libkvmmem.h
+	install -d $(DESTDIR)$(INCLUDEDIR)/kvmmem/linux
+	install -m 0644 include/uapi/linux/kvmmem.h include/uapi/linux/kvmmem_host.h \
+		$(DESTDIR)$(INCLUDEDIR)/kvmmem/linux/
+	install -d $(DESTDIR)$(PKGCONFIGDIR)
+	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|' \
+		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|; s|@VERSION@|$(VERSION)|' \
+		packaging/libkvmmem.pc.in >$(DESTDIR)$(PKGCONFIGDIR)/libkvmmem.pc
+	chmod 0644 $(DESTDIR)$(PKGCONFIGDIR)/libkvmmem.pc
+	install -D -m 0644 man/kvmmem.1 $(DESTDIR)$(MANDIR)/man1/kvmmem.1
+	install -D -m 0644 man/libkvmmem.3 $(DESTDIR)$(MANDIR)/man3/libkvmmem.3
+	install -D -m 0644 man/kvmmem-host.8 $(DESTDIR)$(MANDIR)/man8/kvmmem-host.8
+
 # Boot-time integration: udev rule, systemd unit (KVM guests only),
-# modprobe.d softdep.
+# modprobe.d softdep. Where udev, systemd and modprobe look on Debian 12,
+# whatever PREFIX is.
 install-system:
 	install -D -m 0644 packaging/60-kvmmem.rules $(DESTDIR)/lib/udev/rules.d/60-kvmmem.rules
 	install -D -m 0644 packaging/kvmmem-guest.service \
@@ -74,5 +117,5 @@ demo:
 style:
 	scripts/style.sh
 
-.PHONY: all modules modules-clean clean tools dkms-install install-system check demo style \
-	debug-lab bench
+.PHONY: all modules modules-clean clean tools dkms-install install install-tools \
+	install-system check demo style debug-lab bench

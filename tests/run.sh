@@ -3,13 +3,13 @@
 #
 # The test suite. Prints TAP and ends with "N passed, N failed, N skipped".
 # Expects the packages that scripts/check.sh installs. Sections can be
-# chosen: tests/run.sh [unit] [build] [style] [dkms] [lab]
+# chosen: tests/run.sh [unit] [build] [style] [dkms] [pkg] [lab]
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 . scripts/kernels.sh
-sections=${*:-unit build style dkms lab}
+sections=${*:-unit build style dkms pkg lab}
 version=$(cat VERSION)
 n=0 pass=0 fail=0 skipped=0 last_rc=0
 start=$SECONDS
@@ -119,6 +119,11 @@ if has dkms; then
 			emit < <(nok "dkms install -k $k")
 		fi
 	done
+fi
+
+if has pkg; then
+	echo "# --- pkg: make install, pkg-config, kvmmem-host without the module, the Debian packages"
+	emit < <(tests/unit/pkg.sh build/bin/kvmmem-host 2>&1)
 fi
 
 # A lab run that fails is run again, up to three runs, and only the last

@@ -1,20 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kvmmem-host: grant, revoke and list introspection grants on a KVM host.
+ * kvmmem-host: grant, revoke and list introspection grants on a KVM host,
+ * and report the state of the kvmmem_host module.
  *
- *   kvmmem-host grant --target PID --introspector PID [--rw]
+ *   kvmmem-host grant --target VM --introspector VM [--rw]
  *                     [--range START-END] [--expire MS] [--quota PAGES]
  *                     [--token-file FILE | --token-stdout]
  *   kvmmem-host revoke ID
  *   kvmmem-host list
+ *   kvmmem-host status [--load]
+ *   kvmmem-host resolve VM
  *
- * A VM is named by the pid of its VMM; the tool takes a duplicate of that
- * process's KVM VM descriptor with pidfd_getfd() and hands it to
+ * A VM is named by the pid of its VMM (PID or pid:PID), by the QEMU
+ * -name of its VMM (name:NAME) or by its libvirt domain name
+ * (libvirt:NAME, through libvirt's pid file). The tool takes a duplicate
+ * of that process's KVM VM descriptor with pidfd_getfd() and hands it to
  * /dev/kvmmem-host. The token never goes on a command line: it is written,
  * as 64 hex digits, to a new file of mode 0600, or to standard output.
  *
- * Exit codes: 0 success, 1 the module refused, 2 usage, 3 no such VM,
- * 4 no /dev/kvmmem-host (module not loaded).
+ * Exit codes: 0 success, 1 the module refused (or failed to load), 2 usage,
+ * 3 no such VM, 4 no /dev/kvmmem-host (module not loaded).
  *
  * Copyright (C) 2026 The kvmmem authors
  */
@@ -24,12 +29,18 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <syslog.h>
 #include <unistd.h>
+#include <libkmod.h>
 #include <linux/kvmmem_host.h>
 
 #ifndef SYS_pidfd_open
@@ -39,17 +50,255 @@
 #define SYS_pidfd_getfd 438
 #endif
 
+/* Exit codes (also in kvmmem-host(8)) */
+enum {
+	EX_DONE = 0,
+	EX_FAIL = 1,	/* the module refused, or could not be loaded */
+	EX_BADUSE = 2,	/* bad command line */
+	EX_NOVM = 3,	/* no such VM: no process, or no KVM VM in it */
+	EX_NODEV = 4,	/* kvmmem_host is not loaded */
+};
+
+#define MODNAME		"kvmmem_host"
+#define SYSMOD		"/sys/module/" MODNAME
+#define LIBVIRT_RUNDIR	"/run/libvirt/qemu"
+#define CMDLINE_MAX	(1024 * 1024)	/* bytes of /proc/PID/cmdline read */
+#define NAME_MAX_PIDS	8		/* pids named in an ambiguity error */
+
+static const char usage_text[] =
+"usage: kvmmem-host grant --target VM --introspector VM [--rw]\n"
+"           [--range START-END] [--expire MS] [--quota PAGES]\n"
+"           [--token-file FILE | --token-stdout]\n"
+"       kvmmem-host revoke ID\n"
+"       kvmmem-host list\n"
+"       kvmmem-host status [--load]\n"
+"       kvmmem-host resolve VM\n"
+"\n"
+"Grant an introspector VM access to a target VM's memory, revoke and list\n"
+"grants, report (or load) the kvmmem_host module.\n"
+"\n"
+"VM names the VM's VMM process, as one of:\n"
+"  PID, pid:PID     its process id\n"
+"  name:NAME        the QEMU process started with -name NAME\n"
+"                   (or -name guest=NAME,...)\n"
+"  libvirt:NAME     the libvirt domain NAME (its pid file in\n"
+"                   $KVMMEM_LIBVIRT_RUNDIR, default " LIBVIRT_RUNDIR ")\n"
+"resolve prints the pid that VM names.\n"
+"\n"
+"Exit codes: 0 done (status: loaded), 1 refused or failed, 2 usage,\n"
+"3 no such VM, 4 kvmmem_host not loaded (no /dev/kvmmem-host).\n";
+
 static const char *prog = "kvmmem-host";
 
-static int usage(void)
+#include "fail.h"
+
+/* getopt_long() has returned '?' or ':' for argv[optind - 1]. */
+static int bad_option(char **argv)
 {
-	fprintf(stderr,
-		"usage: %s grant --target PID --introspector PID [--rw]\n"
-		"           [--range START-END] [--expire MS] [--quota PAGES]\n"
-		"           [--token-file FILE | --token-stdout]\n"
-		"       %s revoke ID\n"
-		"       %s list\n", prog, prog, prog);
-	return 2;
+	return fail(EX_BADUSE, "bad option '%s': see kvmmem-host --help",
+		    argv[optind - 1]);
+}
+
+static int parse_u64(const char *s, uint64_t *v)
+{
+	char *end;
+
+	if (!*s || *s == '-')
+		return -1;
+	errno = 0;
+	*v = strtoull(s, &end, 0);
+	return errno || *end ? -1 : 0;
+}
+
+static int parse_pid(const char *s, pid_t *pid)
+{
+	uint64_t v;
+
+	if (parse_u64(s, &v) || v == 0 || v > INT_MAX)
+		return -1;
+	*pid = v;
+	return 0;
+}
+
+static int pid_alive(pid_t pid)
+{
+	return !kill(pid, 0) || errno == EPERM;
+}
+
+/* Reads /proc/PID/cmdline into a malloc'ed buffer; returns its length. */
+static ssize_t read_cmdline(pid_t pid, char **buf)
+{
+	size_t len = 0, size = 4096;
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	*buf = malloc(size);
+	while (*buf) {
+		n = read(fd, *buf + len, size - len - 1);
+		if (n <= 0)
+			break;
+		len += n;
+		if (len + 1 == size && size < CMDLINE_MAX) {
+			char *bigger = realloc(*buf, size * 2);
+
+			if (!bigger)
+				break;
+			*buf = bigger;
+			size *= 2;
+		}
+	}
+	close(fd);
+	if (!*buf)
+		return -1;
+	(*buf)[len] = 0;
+	return len;
+}
+
+/*
+ * The guest name in the value of QEMU's -name option: "NAME", or
+ * "guest=NAME" among comma-separated options (",," is a comma), into
+ * @out. Returns 0 if there is one.
+ */
+static int qemu_guest_name(const char *v, char *out, size_t size)
+{
+	char opt[256];
+	size_t n = 0;
+	int first = 1, found = -1;
+
+	for (;; v++) {
+		if (*v == ',' && v[1] == ',') {
+			v++;
+		} else if (!*v || *v == ',') {
+			opt[n] = 0;
+			if (first && !strchr(opt, '=')) {
+				snprintf(out, size, "%s", opt);
+				found = 0;
+			} else if (!strncmp(opt, "guest=", 6)) {
+				snprintf(out, size, "%s", opt + 6);
+				found = 0;
+			}
+			if (!*v)
+				return found;
+			first = 0;
+			n = 0;
+			continue;
+		}
+		if (n < sizeof(opt) - 1)
+			opt[n++] = *v;
+	}
+}
+
+/* Does the command line @cl (@len bytes) run QEMU with -name @name? */
+static int is_qemu_named(const char *cl, size_t len, const char *name)
+{
+	const char *end = cl + len, *base = strrchr(cl, '/');
+	const char *val = NULL, *a;
+	char guest[256];
+
+	base = base ? base + 1 : cl;
+	if (strncmp(base, "qemu", 4))
+		return 0;
+	for (a = cl; a < end; a += strlen(a) + 1)
+		if ((!strcmp(a, "-name") || !strcmp(a, "--name")) &&
+		    a + strlen(a) + 1 < end)
+			val = a + strlen(a) + 1;	/* the last one counts */
+	return val && !qemu_guest_name(val, guest, sizeof(guest)) &&
+	       !strcmp(guest, name);
+}
+
+static int vm_by_qemu_name(const char *spec, const char *name, pid_t *pid)
+{
+	pid_t found[NAME_MAX_PIDS];
+	char list[NAME_MAX_PIDS * 12] = "";
+	struct dirent *de;
+	int i, n = 0;
+	ssize_t len;
+	char *cl;
+	DIR *d;
+
+	d = opendir("/proc");
+	if (!d)
+		return fail(EX_NOVM, "%s: /proc: %s", spec, strerror(errno));
+	while ((de = readdir(d))) {
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		len = read_cmdline(atoi(de->d_name), &cl);
+		if (len <= 0)
+			continue;
+		if (is_qemu_named(cl, len, name)) {
+			if (n < NAME_MAX_PIDS)
+				found[n] = atoi(de->d_name);
+			n++;
+		}
+		free(cl);
+	}
+	closedir(d);
+	if (!n)
+		return fail(EX_NOVM, "%s: no QEMU process has -name %s", spec, name);
+	if (n > 1) {
+		for (i = 0; i < n && i < NAME_MAX_PIDS; i++)
+			snprintf(list + strlen(list), sizeof(list) - strlen(list),
+				 "%s%d", i ? " " : "", found[i]);
+		return fail(EX_NOVM, "%s: %d QEMU processes have -name %s (pids %s%s)",
+			    spec, n, name, list, n > NAME_MAX_PIDS ? " ..." : "");
+	}
+	*pid = found[0];
+	return 0;
+}
+
+static int vm_by_libvirt_name(const char *spec, const char *name, pid_t *pid)
+{
+	const char *dir = getenv("KVMMEM_LIBVIRT_RUNDIR");
+	char path[PATH_MAX], buf[32];
+	ssize_t n;
+	int fd;
+
+	if (!dir || !*dir)
+		dir = LIBVIRT_RUNDIR;
+	if (strchr(name, '/') || name[0] == '.')
+		return fail(EX_NOVM, "%s: not a libvirt domain name", spec);
+	snprintf(path, sizeof(path), "%s/%s.pid", dir, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return fail(EX_NOVM, "%s: no running libvirt domain %s (%s: %s)",
+			    spec, name, path, strerror(errno));
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = 0;
+	if (n > 0 && buf[n - 1] == '\n')
+		buf[n - 1] = 0;
+	if (parse_pid(buf, pid))
+		return fail(EX_NOVM, "%s: %s holds no pid", spec, path);
+	if (!pid_alive(*pid))
+		return fail(EX_NOVM, "%s: process %d (from %s) is not running",
+			    spec, *pid, path);
+	return 0;
+}
+
+/*
+ * The VMM pid that @spec names: PID, pid:PID, name:NAME or libvirt:NAME.
+ * Returns 0, or an exit code once the error is printed. A PID is taken as
+ * it is: whether it runs a KVM VM is checked when its descriptor is taken.
+ */
+static int resolve_vm(const char *spec, pid_t *pid)
+{
+	const char *v;
+
+	if (!strncmp(spec, "name:", 5) && spec[5])
+		return vm_by_qemu_name(spec, spec + 5, pid);
+	if (!strncmp(spec, "libvirt:", 8) && spec[8])
+		return vm_by_libvirt_name(spec, spec + 8, pid);
+	v = strncmp(spec, "pid:", 4) ? spec : spec + 4;
+	if (*v < '0' || *v > '9' || parse_pid(v, pid))
+		return fail(EX_BADUSE,
+			    "bad VM '%s': PID, pid:PID, name:NAME or libvirt:NAME",
+			    spec);
+	return 0;
 }
 
 static int open_ctl(void)
@@ -60,7 +309,7 @@ static int open_ctl(void)
 		fprintf(stderr, "%s: /dev/kvmmem-host: %s%s\n", prog,
 			strerror(errno),
 			errno == ENOENT ? " (is kvmmem_host loaded?)" : "");
-		exit(4);
+		exit(EX_NODEV);
 	}
 	return fd;
 }
@@ -98,6 +347,50 @@ static int vm_fd_of(pid_t pid)
 	return fd;
 }
 
+static int parse_range(const char *s, struct kvmmem_host_grant *g)
+{
+	char buf[64], *dash;
+	uint64_t a, b;
+
+	snprintf(buf, sizeof(buf), "%s", s);
+	dash = strchr(buf, '-');
+	if (!dash)
+		return -1;
+	*dash = 0;
+	if (parse_u64(buf, &a) || parse_u64(dash + 1, &b))
+		return -1;
+	g->gpa_start = a;
+	g->gpa_end = b;
+	return 0;
+}
+
+static int write_token(const struct kvmmem_host_grant *g, const char *file,
+		       int ctl)
+{
+	FILE *out = stdout;
+	int i;
+
+	if (file) {
+		int fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+		out = fd < 0 ? NULL : fdopen(fd, "w");
+		if (!out) {
+			fail(EX_FAIL, "%s: %s", file, strerror(errno));
+			ioctl(ctl, KVMMEM_HOST_REVOKE, &g->id);
+			return EX_FAIL;
+		}
+	}
+	for (i = 0; i < 4; i++)
+		fprintf(out, "%016" PRIx64, (uint64_t)g->token.token[i]);
+	fprintf(out, "\n");
+	if (out != stdout)
+		fclose(out);
+	else
+		fflush(out);
+	fprintf(file ? stdout : stderr, "grant %" PRIu64 "\n", (uint64_t)g->id);
+	return EX_DONE;
+}
+
 static int cmd_grant(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -112,64 +405,69 @@ static int cmd_grant(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct kvmmem_host_grant g = { 0 };
-	const char *file = NULL;
+	const char *file = NULL, *tspec = NULL, *ispec = NULL;
 	pid_t tpid = 0, ipid = 0;
-	int o, ctl, to_stdout = 0, i;
-	FILE *out;
+	int o, ctl, to_stdout = 0, rc;
+	uint64_t v;
 
-	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		switch (o) {
-		case 't': tpid = atoi(optarg); break;
-		case 'i': ipid = atoi(optarg); break;
-		case 'w': g.flags |= KVMMEM_GRANT_WRITE; break;
-		case 'r':
-			if (sscanf(optarg, "%" SCNi64 "-%" SCNi64,
-				   (int64_t *)&g.gpa_start, (int64_t *)&g.gpa_end) != 2)
-				return usage();
+		case 't':
+			tspec = optarg;
 			break;
-		case 'e': g.expire_ms = strtoull(optarg, NULL, 0); break;
-		case 'q': g.max_pages = strtoul(optarg, NULL, 0); break;
-		case 'f': file = optarg; break;
-		case 's': to_stdout = 1; break;
-		default: return usage();
+		case 'i':
+			ispec = optarg;
+			break;
+		case 'w':
+			g.flags |= KVMMEM_GRANT_WRITE;
+			break;
+		case 'r':
+			if (parse_range(optarg, &g))
+				return fail(EX_BADUSE, "bad range '%s': START-END", optarg);
+			break;
+		case 'e':
+			if (parse_u64(optarg, &v))
+				return fail(EX_BADUSE, "bad expiry '%s': milliseconds", optarg);
+			g.expire_ms = v;
+			break;
+		case 'q':
+			if (parse_u64(optarg, &v) || v > UINT32_MAX)
+				return fail(EX_BADUSE, "bad quota '%s': pages", optarg);
+			g.max_pages = v;
+			break;
+		case 'f':
+			file = optarg;
+			break;
+		case 's':
+			to_stdout = 1;
+			break;
+		default:
+			return bad_option(argv);
 		}
 	}
-	if (tpid <= 0 || ipid <= 0 || (!file && !to_stdout))
-		return usage();
+	if (optind < argc)
+		return fail(EX_BADUSE, "unexpected '%s': see kvmmem-host --help",
+			    argv[optind]);
+	if (!tspec || !ispec)
+		return fail(EX_BADUSE, "grant needs --target VM and --introspector VM");
+	if (!file == !to_stdout)
+		return fail(EX_BADUSE, "grant needs one of --token-file FILE and --token-stdout");
+	rc = resolve_vm(tspec, &tpid);
+	if (!rc)
+		rc = resolve_vm(ispec, &ipid);
+	if (rc)
+		return rc;
 	ctl = open_ctl();
 	g.target_fd = vm_fd_of(tpid);
 	g.intro_fd = vm_fd_of(ipid);
-	if (g.target_fd < 0 || g.intro_fd < 0) {
-		fprintf(stderr, "%s: no KVM VM in process %d\n", prog,
-			g.target_fd < 0 ? tpid : ipid);
-		return 3;
-	}
-	if (ioctl(ctl, KVMMEM_HOST_GRANT, &g)) {
-		fprintf(stderr, "%s: grant refused: %s\n", prog, strerror(errno));
-		return 1;
-	}
-	if (to_stdout) {
-		out = stdout;
-	} else {
-		int fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-
-		out = fd < 0 ? NULL : fdopen(fd, "w");
-		if (!out) {
-			fprintf(stderr, "%s: %s: %s\n", prog, file, strerror(errno));
-			ioctl(ctl, KVMMEM_HOST_REVOKE, &g.id);
-			return 1;
-		}
-	}
-	for (i = 0; i < 4; i++)
-		fprintf(out, "%016" PRIx64, (uint64_t)g.token.token[i]);
-	fprintf(out, "\n");
-	if (out != stdout)
-		fclose(out);
-	else
-		fflush(out);
-	fprintf(to_stdout ? stderr : stdout, "grant %" PRIu64 "\n", (uint64_t)g.id);
+	if (g.target_fd < 0 || g.intro_fd < 0)
+		return fail(EX_NOVM, "no KVM VM in process %d",
+			    g.target_fd < 0 ? tpid : ipid);
+	if (ioctl(ctl, KVMMEM_HOST_GRANT, &g))
+		return fail(EX_FAIL, "grant refused: %s", strerror(errno));
+	rc = write_token(&g, file, ctl);
 	memset(&g, 0, sizeof(g));
-	return 0;
+	return rc;
 }
 
 static int cmd_revoke(int argc, char **argv)
@@ -178,28 +476,28 @@ static int cmd_revoke(int argc, char **argv)
 	int ctl;
 
 	if (argc != 2)
-		return usage();
-	id = strtoull(argv[1], NULL, 0);
+		return fail(EX_BADUSE, "revoke needs one grant ID");
+	if (parse_u64(argv[1], &id))
+		return fail(EX_BADUSE, "bad grant ID '%s'", argv[1]);
 	ctl = open_ctl();
-	if (ioctl(ctl, KVMMEM_HOST_REVOKE, &id)) {
-		fprintf(stderr, "%s: revoke %" PRIu64 ": %s\n", prog, id,
-			strerror(errno));
-		return 1;
-	}
-	return 0;
+	if (ioctl(ctl, KVMMEM_HOST_REVOKE, &id))
+		return fail(EX_FAIL, "revoke %" PRIu64 ": %s", id, strerror(errno));
+	return EX_DONE;
 }
 
-static int cmd_list(void)
+static int cmd_list(int argc, char **argv)
 {
 	struct kvmmem_host_grant_info info[256];
 	struct kvmmem_host_list l = { .count = 256, .grants = (uintptr_t)info };
 	unsigned int i;
-	int ctl = open_ctl();
+	int ctl;
 
-	if (ioctl(ctl, KVMMEM_HOST_LIST, &l)) {
-		fprintf(stderr, "%s: list: %s\n", prog, strerror(errno));
-		return 1;
-	}
+	if (argc != 1)
+		return fail(EX_BADUSE, "unexpected '%s': see kvmmem-host --help",
+			    argv[1]);
+	ctl = open_ctl();
+	if (ioctl(ctl, KVMMEM_HOST_LIST, &l))
+		return fail(EX_FAIL, "list: %s", strerror(errno));
 	printf("%-6s %-8s %-8s %-3s %-10s %-8s %-8s %s\n", "ID", "TARGET",
 	       "INTRO", "RW", "EXPIRES", "MAPPED", "TOTAL", "RANGE");
 	for (i = 0; i < l.count && i < 256; i++)
@@ -210,18 +508,197 @@ static int cmd_list(void)
 		       (int64_t)info[i].expires_in_ms, (uint64_t)info[i].mapped,
 		       (uint64_t)info[i].maps_total, (uint64_t)info[i].gpa_start,
 		       (uint64_t)info[i].gpa_end);
+	return EX_DONE;
+}
+
+static int cmd_resolve(int argc, char **argv)
+{
+	pid_t pid;
+	int rc;
+
+	if (argc != 2)
+		return fail(EX_BADUSE, "resolve needs one VM");
+	rc = resolve_vm(argv[1], &pid);
+	if (rc)
+		return rc;
+	if (!pid_alive(pid))
+		return fail(EX_NOVM, "%s: no process %d", argv[1], pid);
+	printf("%d\n", pid);
+	return EX_DONE;
+}
+
+/* The first line of @path, without its newline, into @buf; 0 if read. */
+static int read_line(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "re");
+	int ok;
+
+	if (!f)
+		return -1;
+	ok = !!fgets(buf, size, f);
+	fclose(f);
+	if (!ok)
+		return -1;
+	buf[strcspn(buf, "\n")] = 0;
 	return 0;
+}
+
+/* The module that modprobe would load for MODNAME, or NULL. */
+static struct kmod_module *lookup_module(struct kmod_ctx *ctx)
+{
+	struct kmod_list *list = NULL;
+	struct kmod_module *mod = NULL;
+
+	if (kmod_module_new_from_lookup(ctx, MODNAME, &list) < 0 || !list)
+		return NULL;
+	mod = kmod_module_ref(kmod_module_get_module(list));
+	kmod_module_unref_list(list);
+	return mod;
+}
+
+/* The "version" field of @mod's modinfo, into @buf; 0 if it has one. */
+static int modinfo_version(struct kmod_module *mod, char *buf, size_t size)
+{
+	struct kmod_list *info = NULL, *l;
+	int found = -1;
+
+	if (kmod_module_get_info(mod, &info) < 0)
+		return -1;
+	kmod_list_foreach(l, info) {
+		if (!strcmp(kmod_module_info_get_key(l), "version")) {
+			snprintf(buf, size, "%s", kmod_module_info_get_value(l));
+			found = 0;
+			break;
+		}
+	}
+	kmod_module_info_free_list(info);
+	return found;
+}
+
+static void print_loaded(struct kmod_module *mod, int state)
+{
+	char buf[256], path[PATH_MAX];
+	struct dirent **params;
+	int i, n;
+
+	printf("%s: loaded\n", MODNAME);
+	printf("state: %s\n", kmod_module_initstate_str(state));
+	if (!read_line(SYSMOD "/version", buf, sizeof(buf)) ||
+	    !modinfo_version(mod, buf, sizeof(buf)))
+		printf("version: %s\n", buf);
+	else
+		printf("version: unknown\n");
+	printf("refcount: %d\n", kmod_module_get_refcnt(mod));
+	printf("device: %s\n", access("/dev/kvmmem-host", F_OK) ?
+	       "missing (no /dev/kvmmem-host)" : "/dev/kvmmem-host");
+	n = scandir(SYSMOD "/parameters", &params, NULL, alphasort);
+	for (i = 0; i < n; i++) {
+		if (params[i]->d_name[0] != '.') {
+			snprintf(path, sizeof(path), SYSMOD "/parameters/%s",
+				 params[i]->d_name);
+			printf("parameter %s: %s\n", params[i]->d_name,
+			       read_line(path, buf, sizeof(buf)) ? "(unreadable)" : buf);
+		}
+		free(params[i]);
+	}
+	if (n >= 0)
+		free(params);
+}
+
+static void print_not_loaded(struct kmod_module *file)
+{
+	char version[256] = "unknown";
+	struct utsname u;
+
+	printf("%s: not loaded\n", MODNAME);
+	if (file && kmod_module_get_path(file)) {
+		modinfo_version(file, version, sizeof(version));
+		printf("available: %s (%s)\n", version, kmod_module_get_path(file));
+	} else {
+		uname(&u);
+		printf("available: no (not installed for kernel %s)\n", u.release);
+	}
+}
+
+static int cmd_status(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "load", no_argument, NULL, 'l' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct kmod_module *mod, *file;
+	struct kmod_ctx *ctx;
+	int o, load = 0, state, err, rc;
+
+	while ((o = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		if (o != 'l')
+			return bad_option(argv);
+		load = 1;
+	}
+	if (optind < argc)
+		return fail(EX_BADUSE, "unexpected '%s': see kvmmem-host --help",
+			    argv[optind]);
+	ctx = kmod_new(NULL, NULL);
+	if (!ctx)
+		return fail(EX_FAIL, "libkmod: cannot start");
+	/* libkmod logs errors to standard error: status has its own lines */
+	kmod_set_log_priority(ctx, LOG_EMERG);
+	if (kmod_module_new_from_name(ctx, MODNAME, &mod) < 0) {
+		kmod_unref(ctx);
+		return fail(EX_FAIL, "libkmod: %s: %s", MODNAME, strerror(ENOMEM));
+	}
+	file = lookup_module(ctx);
+	state = kmod_module_get_initstate(mod);
+	if (state < 0 && load) {
+		err = file ? kmod_module_probe_insert_module(file, 0, NULL, NULL,
+							     NULL, NULL) : -ENOENT;
+		if (err) {
+			print_not_loaded(file);
+			rc = fail(err == -ENOENT ? EX_NODEV : EX_FAIL,
+				  "cannot load %s: %s", MODNAME,
+				  err == -ENOENT ? "not installed" :
+				  err > 0 ? "blacklisted" : strerror(-err));
+			goto out;
+		}
+		state = kmod_module_get_initstate(mod);
+	}
+	if (state < 0) {
+		print_not_loaded(file);
+		rc = EX_NODEV;
+	} else {
+		print_loaded(file ? file : mod, state);
+		rc = EX_DONE;
+	}
+out:
+	if (file)
+		kmod_module_unref(file);
+	kmod_module_unref(mod);
+	kmod_unref(ctx);
+	return rc;
 }
 
 int main(int argc, char **argv)
 {
-	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
-		return argc < 2 ? usage() : (usage(), 0);
-	if (!strcmp(argv[1], "grant"))
+	const char *cmd = argc > 1 ? argv[1] : NULL;
+
+	opterr = 0;
+	if (!cmd) {
+		fputs(usage_text, stderr);
+		return EX_BADUSE;
+	}
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+		fputs(usage_text, stdout);
+		return EX_DONE;
+	}
+	if (!strcmp(cmd, "grant"))
 		return cmd_grant(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "revoke"))
+	if (!strcmp(cmd, "revoke"))
 		return cmd_revoke(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "list"))
-		return cmd_list();
-	return usage();
+	if (!strcmp(cmd, "list"))
+		return cmd_list(argc - 1, argv + 1);
+	if (!strcmp(cmd, "status"))
+		return cmd_status(argc - 1, argv + 1);
+	if (!strcmp(cmd, "resolve"))
+		return cmd_resolve(argc - 1, argv + 1);
+	return fail(EX_BADUSE, "unknown command '%s': see kvmmem-host --help", cmd);
 }

@@ -60,20 +60,7 @@ static const char usage[] =
 
 static const char *prog = "kvmmem";
 
-static int fail(int code, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static int fail(int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", prog);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return code;
-}
+#include "fail.h"
 
 /* The exit code for a libkvmmem errno. */
 static int code_of(int err)
