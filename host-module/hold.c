@@ -150,8 +150,8 @@ static void release(struct page **pages, unsigned long n, bool writable)
 static long release_split(struct mm_struct *mm, unsigned long hva,
 			  unsigned long n, bool writable, struct page **pages)
 {
+	unsigned long i, a, done = 1;	/* 1: no PMD-aligned address */
 	struct vm_area_struct *vma = NULL;
-	unsigned long i, a;
 	long ret;
 
 	/* afterwards pages[i] only says "was huge": it is not ours any more */
@@ -166,11 +166,15 @@ static long release_split(struct mm_struct *mm, unsigned long hva,
 		if (!pages[i])
 			continue;
 		a = hva + i * PAGE_SIZE;
+		/* one split per huge page */
+		if ((a & PMD_MASK) == done)
+			continue;
 		if (!vma || a >= vma->vm_end)
 			vma = vma_lookup(mm, a);
 		ret = split_target(vma, a);
 		if (ret)
 			return ret;
+		done = a & PMD_MASK;
 	}
 	return 0;
 }

@@ -2,10 +2,10 @@
 /*
  * bench: kvmmem's benchmark, run inside the introspector by `make bench`.
  *
- *   bench TOKENFILE GPA BIGPAGES NULLCALLS
+ *   bench TOKENFILE GPA BIGPAGES NULLCALLS [WINPAGES]
  *
- * The target must have BIGPAGES + 512 pages of RAM from GPA on, under the
- * token's grant. The kvmmem_bench module must be loaded (the null
+ * The target must have BIGPAGES + 512 pages (and WINPAGES + 512) of RAM from
+ * GPA on, under the token's grant. The kvmmem_bench module must be loaded (the null
  * hypercall timer). Prints one "name=value" line per figure, all times in
  * nanoseconds per page or per call, bandwidths in bytes per microsecond:
  *
@@ -17,6 +17,12 @@
  *   read_local     reading 16 MiB of the process's own memory (best of 5)
  *   map_at_1m_ns   batch map of 256 pages with 256 mapped, per page
  *   map_at_big_ns  the same with BIGPAGES mapped
+ *   win_cold_ns    window batch map of 16384 pages, first time, per page
+ *   win_map_ns     the same again (target pages already split), per page
+ *   win_unmap_ns   window batch unmap of them, per page
+ *   win_read       reading 16 MiB of window slots (best of 5)
+ *   win_at_1m_ns   window batch map of 256 pages with 256 mapped, per page
+ *   win_at_big_ns  the same with WINPAGES mapped
  *
  * Copyright (C) 2026 The kvmmem authors
  */
@@ -31,6 +37,7 @@
 #define RUN_PAGES	4096	/* 16 MiB */
 #define SMALL		256	/* 1 MiB */
 #define SINGLES		256
+#define WIN_RUN		16384	/* 64 MiB */
 
 static int dev;
 static struct kvmi_map_mem_token token;
@@ -49,11 +56,14 @@ static void die(const char *what, int e)
 	exit(1);
 }
 
-/* Batch map (or unmap) @n pages: target gpa @gpa.. at @va.. */
+/*
+ * Batch map (or unmap) @n pages: target gpa @gpa.. at @va.., in ioctls of
+ * KVMMEM_BATCH_MAX entries.
+ */
 static void batch(int map, uint64_t gpa, uint8_t *va, uint32_t n)
 {
 	struct kvmmem_batch_entry *ent = calloc(n, sizeof(*ent));
-	struct kvmmem_batch b = { .token = token, .count = n };
+	struct kvmmem_batch b = { .token = token };
 	uint32_t i;
 
 	if (!ent)
@@ -62,9 +72,12 @@ static void batch(int map, uint64_t gpa, uint8_t *va, uint32_t n)
 		ent[i].gpa = gpa + (uint64_t)i * PG;
 		ent[i].gva = (uintptr_t)(va + (size_t)i * PG);
 	}
-	b.entries = (uintptr_t)ent;
-	if (ioctl(dev, map ? KVM_INTRO_MEM_MAP_BATCH : KVM_INTRO_MEM_UNMAP_BATCH, &b))
-		die(map ? "batch map" : "batch unmap", errno);
+	for (i = 0; i < n; i += b.count) {
+		b.entries = (uintptr_t)(ent + i);
+		b.count = n - i < KVMMEM_BATCH_MAX ? n - i : KVMMEM_BATCH_MAX;
+		if (ioctl(dev, map ? KVM_INTRO_MEM_MAP_BATCH : KVM_INTRO_MEM_UNMAP_BATCH, &b))
+			die(map ? "batch map" : "batch unmap", errno);
+	}
 	free(ent);
 }
 
@@ -114,16 +127,63 @@ static long long null_ns(long calls)
 	return atoll(buf);
 }
 
+/*
+ * Map cost against what is mapped already: 256 pages with 1 MiB mapped,
+ * then with @big pages mapped, at @va; prints NAME_at_1m_ns, NAME_at_big_ns.
+ */
+static void flat(const char *name, uint64_t gpa, uint8_t *va, uint64_t big)
+{
+	long long t;
+
+	batch(1, gpa, va, SMALL);
+	t = now_ns();
+	batch(1, gpa + SMALL * PG, va + SMALL * PG, SMALL);
+	printf("%s_at_1m_ns=%.1f\n", name, (double)(now_ns() - t) / SMALL);
+	batch(0, gpa + SMALL * PG, va + SMALL * PG, SMALL);
+	batch(1, gpa + SMALL * PG, va + SMALL * PG, big - SMALL);
+	t = now_ns();
+	batch(1, gpa + big * PG, va + big * PG, SMALL);
+	printf("%s_at_big_ns=%.1f\n", name, (double)(now_ns() - t) / SMALL);
+	batch(0, gpa, va, big + SMALL);
+}
+
+/* The window figures: a window of @win + 512 pages. */
+static void window(uint64_t gpa, uint64_t win, uint64_t *sink)
+{
+	size_t len = (win + 512) * PG;
+	long long t;
+	uint8_t *w;
+
+	w = mmap(NULL, len, PROT_READ, MAP_SHARED, dev, KVMMEM_WINDOW_OFFSET);
+	if (w == MAP_FAILED)
+		die("window", errno);
+	t = now_ns();
+	batch(1, gpa, w, WIN_RUN);
+	printf("win_cold_ns=%.1f\n", (double)(now_ns() - t) / WIN_RUN);
+	batch(0, gpa, w, WIN_RUN);
+	t = now_ns();
+	batch(1, gpa, w, WIN_RUN);
+	printf("win_map_ns=%.1f\n", (double)(now_ns() - t) / WIN_RUN);
+	read_bw(w, (size_t)RUN_PAGES * PG, sink);
+	printf("win_read=%.1f\n", read_bw(w, (size_t)RUN_PAGES * PG, sink));
+	t = now_ns();
+	batch(0, gpa, w, WIN_RUN);
+	printf("win_unmap_ns=%.1f\n", (double)(now_ns() - t) / WIN_RUN);
+
+	flat("win", gpa, w, win);
+	munmap(w, len);
+}
+
 int main(int argc, char **argv)
 {
-	uint64_t gpa, big, sink = 0;
+	uint64_t gpa, big, win, sink = 0;
 	struct kvmi_mem_map m;
 	long long t, calls;
 	uint8_t *a, *b;
 	uint32_t i;
 
-	if (argc != 5) {
-		fprintf(stderr, "usage: bench TOKENFILE GPA BIGPAGES NULLCALLS\n");
+	if (argc != 5 && argc != 6) {
+		fprintf(stderr, "usage: bench TOKENFILE GPA BIGPAGES NULLCALLS [WINPAGES]\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -134,6 +194,7 @@ int main(int argc, char **argv)
 	gpa = strtoull(argv[2], NULL, 0);
 	big = strtoull(argv[3], NULL, 0);
 	calls = atoll(argv[4]);
+	win = argc > 5 ? strtoull(argv[5], NULL, 0) : 0;
 
 	printf("null_ns=%.1f\n", (double)null_ns(calls) / calls);
 
@@ -166,17 +227,9 @@ int main(int argc, char **argv)
 	munmap(b, (size_t)RUN_PAGES * PG);
 
 	/* map cost against what is mapped already: 1 MiB, then BIGPAGES */
-	a = area(big + SMALL);
-	batch(1, gpa, a, SMALL);
-	t = now_ns();
-	batch(1, gpa + SMALL * PG, a + SMALL * PG, SMALL);
-	printf("map_at_1m_ns=%.1f\n", (double)(now_ns() - t) / SMALL);
-	batch(0, gpa + SMALL * PG, a + SMALL * PG, SMALL);
-	batch(1, gpa + SMALL * PG, a + SMALL * PG, big - SMALL);
-	t = now_ns();
-	batch(1, gpa + big * PG, a + big * PG, SMALL);
-	printf("map_at_big_ns=%.1f\n", (double)(now_ns() - t) / SMALL);
-	batch(0, gpa, a, big + SMALL);
+	flat("map", gpa, area(big + SMALL), big);
+	if (win)
+		window(gpa, win, &sink);
 	printf("sink=%" PRIx64 "\n", sink);
 	return 0;
 }
