@@ -19,4 +19,4 @@ mkdir -p "$out"
 cp tests/bench/Kbuild tests/bench/kvmmem_bench.c "$out/"
 make -s -C "/lib/modules/$kver/build" M="$top/$out" modules >/dev/null 2>&1 ||
 	{ echo "bench: kvmmem_bench does not build for $kver" >&2; exit 1; }
-exec scripts/lab/run.sh -n bench -t 1500 -m 4G "$kver" "$top/tests/lab/bench.sh"
+exec scripts/lab/run.sh -n bench -t 1500 -m 6G "$kver" "$top/tests/lab/bench.sh"

@@ -7,7 +7,7 @@
 # mapped page. The refusals, coherence with the target's writes, a write
 # through a read-write grant, revocation while mapped, unmap, the process's
 # exit and kill -9 of the introspector's VMM, each with exact counters.
-# lab-memory: 4G
+# lab-memory: 6G
 . "$(dirname "$0")/lib.sh"
 
 MIB=1024
@@ -75,7 +75,11 @@ vma0=$(vmas "$ipid")
 bytes0=$(stat_of window_bytes)
 t0=$SECONDS
 intro_run "($P /mnt/w.tok 0 $NP hold $K 300 > /mnt/wh.log 2>&1 &)" >/dev/null
-wait_until 900 "grep -q '^wsum=\\|^window\\|^map: E' '$S/wh.log' 2>/dev/null"
+wait_until 900 "grep -q '^wsum=\\|^window\\|^map: E' '$S/wh.log' 2>/dev/null || grep -qs '^State:.*Z' /proc/$ipid/status || ! kill -0 $ipid 2>/dev/null"
+if grep -qs '^State:.*Z' "/proc/$ipid/status" || ! kill -0 "$ipid" 2>/dev/null; then
+	diag "the introspector died"
+	intro_log
+fi
 diag "$MIB MiB window: mapped and read in $((SECONDS - t0)) s: $(sed -n 3p "$S/wh.log")"
 expect "$MIB MiB of the target mapped at once through one window (batch ioctls of $NP pages)" \
 	"map: OK done=$NP" "$(sed -n 1p "$S/wh.log")"
