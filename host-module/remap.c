@@ -308,43 +308,72 @@ static void unpin_target(struct kvmmem_map *m)
  */
 #define KEPT_FLAGS	(VM_HUGEPAGE | VM_NOHUGEPAGE | VM_DONTCOPY | VM_DONTDUMP)
 
+/* Can @vma's memory at @addr be part of the range that @b describes? */
+static long backing_fits(struct vm_area_struct *vma, unsigned long addr,
+			 unsigned long hva, const struct kvmmem_backing *b)
+{
+	const vm_flags_t same = VM_READ | VM_WRITE | VM_EXEC | VM_SHARED;
+
+	if (kvmmem_vma_ours(vma))
+		return -EEXIST;
+	if (is_vm_hugetlb_page(vma) ||
+	    vma->vm_flags & (VM_IO | VM_PFNMAP | VM_MIXEDMAP) ||
+	    vma->vm_file != b->file || (vma->vm_flags & same) != b->same)
+		return -EOPNOTSUPP;
+	/* a file must go on at the next offset */
+	if (b->file && vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT) !=
+	    b->pgoff + ((addr - hva) >> PAGE_SHIFT))
+		return -EOPNOTSUPP;
+	return 0;
+}
+
 /**
  * kvmmem_backing_save() - remember what backs an introspector's RAM range
  * @mm: the introspector VMM's mm
  * @hva: start of the range
- * @len: its length; one VMA must cover it
+ * @len: its length
  * @b: out: what to map back later; kvmmem_backing_put() when done
  *
- * Return: 0, -EFAULT (nothing mapped there), -EEXIST (one of our overlays)
- * or -EOPNOTSUPP (hugetlb, I/O or pfn memory, or a range over two VMAs).
+ * The range may span several VMAs (earlier overlays split the RAM's VMA)
+ * as long as they map the same thing the same way: anonymous memory, or
+ * one file at consecutive offsets, with the same protection.
+ *
+ * Return: 0, -EFAULT (a hole in the range), -EEXIST (one of our overlays)
+ * or -EOPNOTSUPP (hugetlb, I/O or pfn memory, or different backings).
  */
 long kvmmem_backing_save(struct mm_struct *mm, unsigned long hva,
 			 unsigned long len, struct kvmmem_backing *b)
 {
 	struct vm_area_struct *vma;
-	long ret = 0;
+	unsigned long addr = hva;
+	long ret = -EFAULT;
 
 	memset(b, 0, sizeof(*b));
 	mmap_read_lock(mm);
 	vma = vma_lookup(mm, hva);
 	if (!vma)
+		goto out_unlock;
+	b->same = vma->vm_flags & (VM_READ | VM_WRITE | VM_EXEC | VM_SHARED);
+	b->shared = vma->vm_flags & VM_SHARED;
+	b->flags = vma->vm_flags & KEPT_FLAGS;
+	b->prot = (vma->vm_flags & VM_READ ? PROT_READ : 0) |
+		  (vma->vm_flags & VM_WRITE ? PROT_WRITE : 0) |
+		  (vma->vm_flags & VM_EXEC ? PROT_EXEC : 0);
+	b->file = vma->vm_file;
+	if (b->file)
+		b->pgoff = vma->vm_pgoff + ((hva - vma->vm_start) >> PAGE_SHIFT);
+	for (; vma && vma->vm_start <= addr; vma = vma_lookup(mm, addr)) {
+		ret = backing_fits(vma, addr, hva, b);
+		if (ret || vma->vm_end >= hva + len)
+			break;
+		addr = vma->vm_end;
 		ret = -EFAULT;
-	else if (kvmmem_vma_ours(vma))
-		ret = -EEXIST;
-	else if (is_vm_hugetlb_page(vma) || vma->vm_end - hva < len ||
-		 vma->vm_flags & (VM_IO | VM_PFNMAP | VM_MIXEDMAP))
-		ret = -EOPNOTSUPP;
-	if (!ret) {
-		b->shared = vma->vm_flags & VM_SHARED;
-		b->flags = vma->vm_flags & KEPT_FLAGS;
-		b->prot = (vma->vm_flags & VM_READ ? PROT_READ : 0) |
-			  (vma->vm_flags & VM_WRITE ? PROT_WRITE : 0) |
-			  (vma->vm_flags & VM_EXEC ? PROT_EXEC : 0);
-		if (vma->vm_file) {
-			b->file = get_file(vma->vm_file);
-			b->pgoff = vma->vm_pgoff + ((hva - vma->vm_start) >> PAGE_SHIFT);
-		}
 	}
+	if (!ret && b->file)
+		get_file(b->file);
+	if (ret)
+		b->file = NULL;
+out_unlock:
 	mmap_read_unlock(mm);
 	return ret;
 }

@@ -18,6 +18,7 @@ struct kvmmem_grant;
  * @pgoff: its offset, in pages, at the start of the range
  * @prot: PROT_* of the mapping
  * @flags: madvise() flags to set again
+ * @same: the VM_* flags that every VMA in the range must share
  * @shared: MAP_SHARED rather than MAP_PRIVATE
  */
 struct kvmmem_backing {
@@ -25,6 +26,7 @@ struct kvmmem_backing {
 	pgoff_t pgoff;
 	unsigned long prot;
 	vm_flags_t flags;
+	vm_flags_t same;
 	bool shared;
 };
 
