@@ -132,6 +132,19 @@ static unsigned long settle(struct mm_struct *mm, unsigned long hva,
 	return huge;
 }
 
+/* Let go of pages as GUP returned them: each one holds a reference. */
+static void release_raw(struct page **pages, unsigned long n, bool writable)
+{
+	unsigned long i;
+
+	for (i = 0; i < n; i++)
+		if (writable)
+			unpin_user_page(pages[i]);
+		else
+			put_page(pages[i]);
+}
+
+/* Let go of settled pages: a settled ZERO_PAGE(0) holds nothing. */
 static void release(struct page **pages, unsigned long n, bool writable)
 {
 	unsigned long i;
@@ -205,7 +218,7 @@ long kvmmem_hold(struct mm_struct *mm, unsigned long hva, unsigned long n,
 		got = kvmmem_gup_remote(mm, hva, n, flags, pages, writable);
 		if (got != n) {
 			if (got > 0)
-				release(pages, got, writable);
+				release_raw(pages, got, writable);
 			ret = gup_error(got);
 			break;
 		}

@@ -90,6 +90,7 @@ static int kvmmem_hc_wrapper(struct kvm_vcpu *vcpu)
 	ret = kvmmem_hcall(vcpu, nr, a0, a1, a2);
 	if (ret != -KVM_ENOSYS)
 		gpr[VCPU_REGS_RAX] = op64 ? (unsigned long)ret : (u32)ret;
+	kvmmem_stat_stack();
 out:
 	atomic_dec(&hook_inflight);
 	return r;

@@ -192,6 +192,7 @@ static vm_fault_t overlay_fault(struct vm_fault *vmf)
 	ret = vmf_insert_pfn(vmf->vma, vmf->address,
 			     page_to_pfn(m->page ?: m->home));
 	mutex_unlock(&m->lock);
+	kvmmem_stat_stack();
 	return ret;
 }
 

@@ -7,6 +7,8 @@
 #include <linux/debugfs.h>
 #include <linux/errno.h>
 #include <linux/math64.h>
+#include <linux/moduleparam.h>
+#include <linux/sched/task_stack.h>
 #include <linux/time64.h>
 #include <linux/seq_file.h>
 
@@ -36,6 +38,7 @@ static const char * const stat_names[KVMMEM_STAT_NR] = {
 	[KVMMEM_STAT_STALE_MAX_US]	= "stale_max_us",
 	[KVMMEM_STAT_CHUNKS]		= "window_chunks",
 	[KVMMEM_STAT_WINDOW_BYTES]	= "window_bytes",
+	[KVMMEM_STAT_STACK_MAX_USED]	= "stack_max_used",
 };
 
 /* Failures by reason: the errno a refused or failed call answered. */
@@ -52,6 +55,15 @@ static const char * const fail_names[] = {
 
 static atomic64_t fails[ARRAY_SIZE(fail_names)];
 
+/* Raise counter @s to @v if it is lower. */
+static void stat_max(enum kvmmem_stat s, s64 v)
+{
+	s64 max = atomic64_read(&kvmmem_stats[s]);
+
+	while (v > max && !atomic64_try_cmpxchg(&kvmmem_stats[s], &max, v))
+		;
+}
+
 /**
  * kvmmem_stat_stale() - record how long a mapping showed a replaced page
  * @ns: from the target's invalidation to the overlay's switch, in ns
@@ -60,13 +72,39 @@ static atomic64_t fails[ARRAY_SIZE(fail_names)];
  */
 void kvmmem_stat_stale(u64 ns)
 {
-	s64 us = div_u64(ns, NSEC_PER_USEC), max;
+	s64 us = div_u64(ns, NSEC_PER_USEC);
 
 	atomic64_set(&kvmmem_stats[KVMMEM_STAT_STALE_LAST_US], us);
-	max = atomic64_read(&kvmmem_stats[KVMMEM_STAT_STALE_MAX_US]);
-	while (us > max &&
-	       !atomic64_try_cmpxchg(&kvmmem_stats[KVMMEM_STAT_STALE_MAX_US], &max, us))
+	stat_max(KVMMEM_STAT_STALE_MAX_US, us);
+}
+
+/*
+ * Debugging aid: with stack_watch set, the places where an introspector's
+ * vCPU thread runs our code (the hypercall, the overlays' faults) record how
+ * deep that thread's kernel stack has ever been, as stack_max_used. A task's
+ * stack starts zeroed, so the lowest word that is not zero marks the deepest
+ * point reached so far, by anything the thread did, not only by us.
+ */
+static bool stack_watch;
+module_param(stack_watch, bool, 0644);
+MODULE_PARM_DESC(stack_watch, "record vCPU threads' deepest kernel stack use in debugfs (costs a stack scan per call)");
+
+/**
+ * kvmmem_stat_stack() - record the current task's deepest stack use
+ *
+ * Does nothing unless the stack_watch parameter is set.
+ */
+void kvmmem_stat_stack(void)
+{
+	unsigned long *end, *top, *p;
+
+	if (!READ_ONCE(stack_watch))
+		return;
+	end = end_of_stack(current);
+	top = (unsigned long *)((char *)task_stack_page(current) + THREAD_SIZE);
+	for (p = end + 1; p < top && !*p; p++)
 		;
+	stat_max(KVMMEM_STAT_STACK_MAX_USED, (char *)top - (char *)p);
 }
 
 /**

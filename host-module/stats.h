@@ -27,6 +27,7 @@ enum kvmmem_stat {
 	KVMMEM_STAT_STALE_MAX_US,	/* longest window of stale bytes */
 	KVMMEM_STAT_CHUNKS,		/* window chunks registered now */
 	KVMMEM_STAT_WINDOW_BYTES,	/* host memory that the chunks use */
+	KVMMEM_STAT_STACK_MAX_USED,	/* deepest kernel stack seen (stack_watch) */
 	KVMMEM_STAT_NR
 };
 
@@ -54,6 +55,7 @@ static inline long long kvmmem_stat_read(enum kvmmem_stat s)
 
 void kvmmem_stat_failed(long err);
 void kvmmem_stat_stale(u64 ns);
+void kvmmem_stat_stack(void);
 bool kvmmem_inject_unmap_failure(void);
 int kvmmem_stats_init(void);
 void kvmmem_stats_uninit(void);

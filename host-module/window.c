@@ -200,6 +200,7 @@ static vm_fault_t chunk_fault(struct vm_fault *vmf)
 				  prot);
 out_unlock:
 	mutex_unlock(&c->lock);
+	kvmmem_stat_stack();
 	return ret;
 }
 

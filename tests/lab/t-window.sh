@@ -29,6 +29,7 @@ le64() { tvm tw peek "$1" 8 | sed 's/\(..\)/\1 /g' | awk '{ for (i = NF; i; i--)
 
 load_kvm
 load_host || { nok "kvmmem_host loads"; exit 1; }
+echo 1 > /sys/module/kvmmem_host/parameters/stack_watch
 pin0=$(pins)
 tvm_start tw $((MIB + 16)) || { nok "the target starts"; exit 1; }
 t0=$SECONDS
@@ -88,6 +89,9 @@ expect "... the host counts $NP live mappings and $NP held pages, in $CHUNKS chu
 	"$NP $NP $CHUNKS" "$(stat_of live_maps) $(stat_of held_pages) $(stat_of window_chunks)"
 vma1=$(vmas "$ipid")
 diag "introspector VMM mappings: $vma0 before, $vma1 with the window"
+stk=$(stat_of stack_max_used)
+diag "deepest kernel stack of a vCPU thread in our hypercall or faults: $stk of 16384 bytes"
+check "... it stays below 12 KiB" test "${stk:-99999}" -gt 0 -a "${stk:-99999}" -lt 12288
 check "... at most two host mappings per chunk ($((vma1 - vma0)) for $CHUNKS chunks), not one per page" \
 	test $((vma1 - vma0)) -le $((2 * CHUNKS))
 bytes=$(( $(stat_of window_bytes) - bytes0 ))
