@@ -63,6 +63,8 @@ if has unit; then
 	else
 		emit < <(tests/unit/tools.sh build/bin/kvmmem)
 	fi
+	echo "# --- unit: kvmmem-host deliver against a stand-in QMP socket"
+	emit < <(tests/unit/deliver.sh build/bin/kvmmem-host)
 fi
 
 if has build; then

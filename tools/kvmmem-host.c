@@ -6,6 +6,9 @@
  *   kvmmem-host grant --target VM --introspector VM [--rw]
  *                     [--range START-END] [--expire MS] [--quota PAGES]
  *                     [--token-file FILE | --token-stdout]
+ *                     [--deliver | --qmp SOCKET]
+ *   kvmmem-host deliver --introspector VM [--qmp SOCKET]
+ *                       (--token-file FILE | --token-stdin)
  *   kvmmem-host revoke ID
  *   kvmmem-host list
  *   kvmmem-host status [--load]
@@ -16,7 +19,9 @@
  * (libvirt:NAME, through libvirt's pid file). The tool takes a duplicate
  * of that process's KVM VM descriptor with pidfd_getfd() and hands it to
  * /dev/kvmmem-host. The token never goes on a command line: it is written,
- * as 64 hex digits, to a new file of mode 0600, or to standard output.
+ * as 64 hex digits, to a new file of mode 0600, or to standard output,
+ * and/or delivered into the running introspector through a virtio-serial
+ * port that QEMU adds at run time (deliver.c).
  *
  * Exit codes: 0 success, 1 the module refused (or failed to load), 2 usage,
  * 3 no such VM, 4 no /dev/kvmmem-host (module not loaded).
@@ -43,6 +48,8 @@
 #include <libkmod.h>
 #include <linux/kvmmem_host.h>
 
+#include "deliver.h"
+
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
 #endif
@@ -68,7 +75,9 @@ enum {
 static const char usage_text[] =
 "usage: kvmmem-host grant --target VM --introspector VM [--rw]\n"
 "           [--range START-END] [--expire MS] [--quota PAGES]\n"
-"           [--token-file FILE | --token-stdout]\n"
+"           [--token-file FILE | --token-stdout] [--deliver | --qmp SOCKET]\n"
+"       kvmmem-host deliver --introspector VM [--qmp SOCKET]\n"
+"           (--token-file FILE | --token-stdin)\n"
 "       kvmmem-host revoke ID\n"
 "       kvmmem-host list\n"
 "       kvmmem-host status [--load]\n"
@@ -85,6 +94,12 @@ static const char usage_text[] =
 "                   $KVMMEM_LIBVIRT_RUNDIR, default " LIBVIRT_RUNDIR ")\n"
 "resolve prints the pid that VM names.\n"
 "\n"
+"--deliver puts the token into the running introspector: QEMU adds a\n"
+"virtio-serial port named " KVMMEM_TOKEN_PORT " that the introspector reads\n"
+"once (kvmmem --token-port). QEMU's QMP socket comes from the\n"
+"introspector's command line (-qmp unix:PATH, or a -chardev socket with\n"
+"-mon mode=control), or from --qmp SOCKET. deliver re-sends a token.\n"
+"\n"
 "Exit codes: 0 done (status: loaded), 1 refused or failed, 2 usage,\n"
 "3 no such VM, 4 kvmmem_host not loaded (no /dev/kvmmem-host).\n";
 
@@ -97,6 +112,12 @@ static int bad_option(char **argv)
 {
 	return fail(EX_BADUSE, "bad option '%s': see kvmmem-host --help",
 		    argv[optind - 1]);
+}
+
+/* An argument that no command takes. */
+static int unexpected(const char *arg)
+{
+	return fail(EX_BADUSE, "unexpected '%s': see kvmmem-host --help", arg);
 }
 
 static int parse_u64(const char *s, uint64_t *v)
@@ -364,30 +385,62 @@ static int parse_range(const char *s, struct kvmmem_host_grant *g)
 	return 0;
 }
 
-static int write_token(const struct kvmmem_host_grant *g, const char *file,
-		       int ctl)
+static void token_hex(const struct kvmmem_host_grant *g, char *hex)
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		sprintf(hex + 16 * i, "%016" PRIx64, (uint64_t)g->token.token[i]);
+}
+
+/* Writes the token to @file (new, mode 0600), else to standard output. */
+static int write_token(const char *hex, const char *file)
 {
 	FILE *out = stdout;
-	int i;
 
 	if (file) {
 		int fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 
 		out = fd < 0 ? NULL : fdopen(fd, "w");
-		if (!out) {
-			fail(EX_FAIL, "%s: %s", file, strerror(errno));
-			ioctl(ctl, KVMMEM_HOST_REVOKE, &g->id);
-			return EX_FAIL;
-		}
+		if (!out)
+			return fail(EX_FAIL, "%s: %s", file, strerror(errno));
 	}
-	for (i = 0; i < 4; i++)
-		fprintf(out, "%016" PRIx64, (uint64_t)g->token.token[i]);
-	fprintf(out, "\n");
+	fprintf(out, "%s\n", hex);
 	if (out != stdout)
 		fclose(out);
 	else
 		fflush(out);
-	fprintf(file ? stdout : stderr, "grant %" PRIu64 "\n", (uint64_t)g->id);
+	return EX_DONE;
+}
+
+/* The QMP socket: @qmp if given, else from the introspector's command line. */
+static int find_qmp(pid_t ipid, const char *qmp, char *path, size_t size)
+{
+	ssize_t len;
+	char *cl;
+	int r;
+
+	if (qmp) {
+		snprintf(path, size, "%s", qmp);
+		return 0;
+	}
+	len = read_cmdline(ipid, &cl);
+	if (len <= 0)
+		return fail(EX_NOVM, "no process %d", ipid);
+	r = kvmmem_qmp_socket(cl, len, path, size);
+	free(cl);
+	if (r)
+		return fail(EX_BADUSE, "process %d has no QMP socket on its command line (-qmp unix:PATH): use --qmp SOCKET",
+			    ipid);
+	return 0;
+}
+
+static int deliver(const char *qmp, const char *hex)
+{
+	char err[512];
+
+	if (kvmmem_deliver(qmp, hex, err, sizeof(err)))
+		return fail(EX_FAIL, "token not delivered: %s", err);
 	return EX_DONE;
 }
 
@@ -402,12 +455,15 @@ static int cmd_grant(int argc, char **argv)
 		{ "quota", required_argument, NULL, 'q' },
 		{ "token-file", required_argument, NULL, 'f' },
 		{ "token-stdout", no_argument, NULL, 's' },
+		{ "deliver", no_argument, NULL, 'd' },
+		{ "qmp", required_argument, NULL, 'Q' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct kvmmem_host_grant g = { 0 };
-	const char *file = NULL, *tspec = NULL, *ispec = NULL;
+	const char *file = NULL, *tspec = NULL, *ispec = NULL, *qmp = NULL;
+	char hex[KVMMEM_TOKEN_HEX + 1], qpath[PATH_MAX];
 	pid_t tpid = 0, ipid = 0;
-	int o, ctl, to_stdout = 0, rc;
+	int o, ctl, to_stdout = 0, to_vm = 0, rc;
 	uint64_t v;
 
 	while ((o = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
@@ -441,20 +497,29 @@ static int cmd_grant(int argc, char **argv)
 		case 's':
 			to_stdout = 1;
 			break;
+		case 'Q':
+			qmp = optarg;
+			/* fall through */
+		case 'd':
+			to_vm = 1;
+			break;
 		default:
 			return bad_option(argv);
 		}
 	}
 	if (optind < argc)
-		return fail(EX_BADUSE, "unexpected '%s': see kvmmem-host --help",
-			    argv[optind]);
+		return unexpected(argv[optind]);
 	if (!tspec || !ispec)
 		return fail(EX_BADUSE, "grant needs --target VM and --introspector VM");
-	if (!file == !to_stdout)
-		return fail(EX_BADUSE, "grant needs one of --token-file FILE and --token-stdout");
+	if (file && to_stdout)
+		return fail(EX_BADUSE, "grant takes one of --token-file FILE and --token-stdout");
+	if (!file && !to_stdout && !to_vm)
+		return fail(EX_BADUSE, "grant needs --token-file FILE, --token-stdout or --deliver");
 	rc = resolve_vm(tspec, &tpid);
 	if (!rc)
 		rc = resolve_vm(ispec, &ipid);
+	if (!rc && to_vm)
+		rc = find_qmp(ipid, qmp, qpath, sizeof(qpath));
 	if (rc)
 		return rc;
 	ctl = open_ctl();
@@ -465,8 +530,78 @@ static int cmd_grant(int argc, char **argv)
 			    g.target_fd < 0 ? tpid : ipid);
 	if (ioctl(ctl, KVMMEM_HOST_GRANT, &g))
 		return fail(EX_FAIL, "grant refused: %s", strerror(errno));
-	rc = write_token(&g, file, ctl);
+	token_hex(&g, hex);
+	rc = to_vm ? deliver(qpath, hex) : EX_DONE;
+	if (!rc && (file || to_stdout))
+		rc = write_token(hex, file);
+	if (rc)		/* a token nobody has is no use */
+		ioctl(ctl, KVMMEM_HOST_REVOKE, &g.id);
+	else
+		fprintf(file || to_vm ? stdout : stderr, "grant %" PRIu64 "\n",
+			(uint64_t)g.id);
 	memset(&g, 0, sizeof(g));
+	memset(hex, 0, sizeof(hex));
+	return rc;
+}
+
+/* deliver --introspector VM [--qmp SOCKET] (--token-file FILE | --token-stdin) */
+static int cmd_deliver(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "introspector", required_argument, NULL, 'i' },
+		{ "qmp", required_argument, NULL, 'Q' },
+		{ "token-file", required_argument, NULL, 'f' },
+		{ "token-stdin", no_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *ispec = NULL, *qmp = NULL, *file = NULL;
+	char hex[KVMMEM_TOKEN_HEX + 2], qpath[PATH_MAX];
+	int o, from_stdin = 0, rc;
+	pid_t ipid = 0;
+	FILE *in;
+
+	while ((o = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		switch (o) {
+		case 'i':
+			ispec = optarg;
+			break;
+		case 'Q':
+			qmp = optarg;
+			break;
+		case 'f':
+			file = optarg;
+			break;
+		case 's':
+			from_stdin = 1;
+			break;
+		default:
+			return bad_option(argv);
+		}
+	}
+	if (optind < argc)
+		return unexpected(argv[optind]);
+	if (!ispec && !qmp)
+		return fail(EX_BADUSE, "deliver needs --introspector VM or --qmp SOCKET");
+	if (!file == !from_stdin)
+		return fail(EX_BADUSE, "deliver needs one of --token-file FILE and --token-stdin");
+	rc = qmp ? 0 : resolve_vm(ispec, &ipid);
+	if (!rc)
+		rc = find_qmp(ipid, qmp, qpath, sizeof(qpath));
+	if (rc)
+		return rc;
+	in = file ? fopen(file, "re") : stdin;
+	if (!in)
+		return fail(EX_FAIL, "%s: %s", file, strerror(errno));
+	if (!fgets(hex, sizeof(hex), in))
+		hex[0] = 0;
+	if (in != stdin)
+		fclose(in);
+	hex[strcspn(hex, "\n")] = 0;
+	if (strlen(hex) != KVMMEM_TOKEN_HEX ||
+	    strspn(hex, "0123456789abcdefABCDEF") != KVMMEM_TOKEN_HEX)
+		return fail(EX_BADUSE, "the token is not %d hex digits", KVMMEM_TOKEN_HEX);
+	rc = deliver(qpath, hex);
+	memset(hex, 0, sizeof(hex));
 	return rc;
 }
 
@@ -493,8 +628,7 @@ static int cmd_list(int argc, char **argv)
 	int ctl;
 
 	if (argc != 1)
-		return fail(EX_BADUSE, "unexpected '%s': see kvmmem-host --help",
-			    argv[1]);
+		return unexpected(argv[1]);
 	ctl = open_ctl();
 	if (ioctl(ctl, KVMMEM_HOST_LIST, &l))
 		return fail(EX_FAIL, "list: %s", strerror(errno));
@@ -636,8 +770,7 @@ static int cmd_status(int argc, char **argv)
 		load = 1;
 	}
 	if (optind < argc)
-		return fail(EX_BADUSE, "unexpected '%s': see kvmmem-host --help",
-			    argv[optind]);
+		return unexpected(argv[optind]);
 	ctx = kmod_new(NULL, NULL);
 	if (!ctx)
 		return fail(EX_FAIL, "libkmod: cannot start");
@@ -692,6 +825,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "grant"))
 		return cmd_grant(argc - 1, argv + 1);
+	if (!strcmp(cmd, "deliver"))
+		return cmd_deliver(argc - 1, argv + 1);
 	if (!strcmp(cmd, "revoke"))
 		return cmd_revoke(argc - 1, argv + 1);
 	if (!strcmp(cmd, "list"))

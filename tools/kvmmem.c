@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <glob.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -18,6 +20,7 @@
 #include <unistd.h>
 
 #include "libkvmmem.h"
+#include "port.h"
 
 /* Exit codes (also in kvmmem(1)) */
 enum {
@@ -47,12 +50,16 @@ static const char usage[] =
 "                                bytes highlighted; N rounds (default: forever)\n"
 "  find GPA LEN PATTERN          print the address of each match of PATTERN\n"
 "                                (text, or hex:0011AABB)\n"
+"  save-token FILE               write the token to FILE (new, mode 0600)\n"
 "\n"
 "The token (64 hex digits) never goes on the command line, where ps shows\n"
 "it. It comes from one of:\n"
 "  --token-file FILE             a file\n"
 "  --token-stdin                 the first line of standard input\n"
 "  KVMMEM_TOKEN                  an environment variable\n"
+"  --token-port                  the virtio-serial port " KVMMEM_TOKEN_PORT ",\n"
+"                                where kvmmem-host grant --deliver puts it\n"
+"                                (read once: waits up to 30 s for it)\n"
 "\n"
 "GPA and LEN take 0x prefixes and K, M, G suffixes.\n"
 "Exit codes: 0 done (find: found), 1 read failed, 2 usage, 3 token,\n"
@@ -101,12 +108,76 @@ static int parse_size(const char *s, uint64_t *out)
 	return 0;
 }
 
-static int read_token(const char *file, int from_stdin, char *hex, size_t size)
+#define PORT_WAIT_MS	30000
+
+/* The token port's device: udev's name for it, or the vport sysfs names. */
+static int open_port(void)
+{
+	char name[64], dev[64];
+	size_t i;
+	glob_t g;
+	FILE *f;
+	int fd;
+
+	fd = open("/dev/virtio-ports/" KVMMEM_TOKEN_PORT, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0 || glob("/sys/class/virtio-ports/*/name", 0, NULL, &g))
+		return fd;
+	for (i = 0; i < g.gl_pathc && fd < 0; i++) {
+		f = fopen(g.gl_pathv[i], "re");
+		if (!f)
+			continue;
+		if (fgets(name, sizeof(name), f) &&
+		    !strcmp(strtok(name, "\n") ?: "", KVMMEM_TOKEN_PORT)) {
+			/* .../virtio-ports/vportNpM/name */
+			snprintf(dev, sizeof(dev), "/dev/%.*s",
+				 (int)(strrchr(g.gl_pathv[i], '/') - g.gl_pathv[i] - 23),
+				 g.gl_pathv[i] + 23);
+			fd = open(dev, O_RDONLY | O_CLOEXEC);
+		}
+		fclose(f);
+	}
+	globfree(&g);
+	return fd;
+}
+
+/* The first line that comes through the token port, into @hex. */
+static int port_token(char *hex, size_t size)
+{
+	struct pollfd p = { .events = POLLIN };
+	size_t len = 0;
+	ssize_t n;
+	int waited;
+
+	for (waited = 0; (p.fd = open_port()) < 0; waited += 100) {
+		if (waited >= PORT_WAIT_MS)
+			return fail(EX_TOKEN, "no token port %s (kvmmem-host grant --deliver; is virtio_console loaded?)",
+				    KVMMEM_TOKEN_PORT);
+		usleep(100000);
+	}
+	while (len + 1 < size && !memchr(hex, '\n', len)) {
+		if (poll(&p, 1, PORT_WAIT_MS) != 1)
+			break;
+		n = read(p.fd, hex + len, size - len - 1);
+		if (n <= 0)
+			break;
+		len += n;
+	}
+	close(p.fd);
+	hex[len] = 0;
+	if (!len)
+		return fail(EX_TOKEN, "the token port %s gave nothing (it is read once)",
+			    KVMMEM_TOKEN_PORT);
+	return 0;
+}
+
+static int read_token(const char *file, int from_stdin, int from_port,
+		      char *hex, size_t size)
 {
 	const char *env = getenv("KVMMEM_TOKEN");
 	FILE *f = NULL;
 	uint64_t t[4];
 
+	hex[0] = 0;
 	if (file) {
 		f = fopen(file, "r");
 		if (!f)
@@ -114,10 +185,13 @@ static int read_token(const char *file, int from_stdin, char *hex, size_t size)
 				    strerror(errno));
 	} else if (from_stdin) {
 		f = stdin;
+	} else if (from_port) {
+		if (port_token(hex, size))
+			return EX_TOKEN;
 	} else if (env) {
 		snprintf(hex, size, "%s", env);
 	} else {
-		return fail(EX_TOKEN, "no token: use --token-file FILE, --token-stdin or KVMMEM_TOKEN");
+		return fail(EX_TOKEN, "no token: use --token-file FILE, --token-stdin, --token-port or KVMMEM_TOKEN");
 	}
 	if (f && !fgets(hex, size, f))
 		hex[0] = 0;
@@ -127,6 +201,23 @@ static int read_token(const char *file, int from_stdin, char *hex, size_t size)
 		return fail(EX_TOKEN, "the token is not 64 hex digits");
 	memset(t, 0, sizeof(t));
 	return 0;
+}
+
+/* save-token FILE: keep a token (from the port, say) for later commands. */
+static int save_token(const char *hex, const char *file)
+{
+	int fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	size_t n = strcspn(hex, "\r\n");
+
+	if (fd < 0)
+		return fail(EX_FAIL, "%s: %s", file, strerror(errno));
+	if (write(fd, hex, n) != (ssize_t)n || write(fd, "\n", 1) != 1) {
+		close(fd);
+		unlink(file);
+		return fail(EX_FAIL, "%s: %s", file, strerror(errno));
+	}
+	close(fd);
+	return EX_DONE;
 }
 
 static void hexline(uint64_t at, const uint8_t *p, const uint8_t *old, size_t n,
@@ -340,6 +431,7 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "token-file", required_argument, NULL, 'f' },
 		{ "token-stdin", no_argument, NULL, 's' },
+		{ "token-port", no_argument, NULL, 'p' },
 		{ "token", required_argument, NULL, 't' },
 		{ "raw", no_argument, NULL, 'r' },
 		{ "interval", required_argument, NULL, 'i' },
@@ -350,7 +442,7 @@ int main(int argc, char **argv)
 	const char *tfile = NULL, *cmd;
 	uint8_t pat[PAT_MAX];
 	size_t plen = 0;
-	int c, tstdin = 0, raw = 0, ret;
+	int c, tstdin = 0, tport = 0, raw = 0, ret;
 	long ms = 500, rounds = -1;
 	char hex[160];
 	uint64_t gpa, len;
@@ -360,8 +452,9 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'f': tfile = optarg; break;
 		case 's': tstdin = 1; break;
+		case 'p': tport = 1; break;
 		case 't':
-			return fail(EX_BADUSE, "a token is never taken on the command line (ps shows it): use --token-file, --token-stdin or KVMMEM_TOKEN");
+			return fail(EX_BADUSE, "a token is never taken on the command line (ps shows it): use --token-file, --token-stdin, --token-port or KVMMEM_TOKEN");
 		case 'r': raw = 1; break;
 		case 'i': ms = atol(optarg); break;
 		case 'n': rounds = atol(optarg); break;
@@ -371,6 +464,13 @@ int main(int argc, char **argv)
 		default:
 			return fail(EX_BADUSE, "see kvmmem --help");
 		}
+	}
+	if (optind + 2 == argc && !strcmp(argv[optind], "save-token")) {
+		ret = read_token(tfile, tstdin, tport, hex, sizeof(hex));
+		if (!ret)
+			ret = save_token(hex, argv[optind + 1]);
+		memset(hex, 0, sizeof(hex));
+		return ret;
 	}
 	if (optind + 3 > argc)
 		return fail(EX_BADUSE, "a command, an address and a length are needed: see kvmmem --help");
@@ -403,7 +503,7 @@ int main(int argc, char **argv)
 		return fail(EX_BADUSE, "bad pattern (text, or hex: and an even number of hex digits)");
 	if (!strcmp(cmd, "watch") && (len > 4096 || ms < 10))
 		return fail(EX_BADUSE, "watch: at most 4096 bytes, every 10 ms or more");
-	ret = read_token(tfile, tstdin, hex, sizeof(hex));
+	ret = read_token(tfile, tstdin, tport, hex, sizeof(hex));
 	if (ret)
 		return ret;
 	km = kvmmem_open(hex, 0);

@@ -154,6 +154,7 @@ intro_qemu() {
 		-virtfs "local,path=$INTRO_SHARE,mount_tag=share,security_model=none,multidevs=remap" \
 		-serial "file:$LAB/intro-console$4.log" \
 		-monitor "unix:$LAB/intro.mon,server,nowait" \
+		-qmp "unix:$LAB/intro.qmp,server=on,wait=off" \
 		>"$LAB/intro-qemu.log" 2>&1
 }
 # intro_boot_systemd: boot the introspector with systemd as init, as an

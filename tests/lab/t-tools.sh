@@ -85,7 +85,7 @@ out=$(intro_run "$K --token-file /mnt/bad.tok read $P 16 2>&1; echo rc=\$?")
 expect "a wrong token: one line, exit 5" "kvmmem: read at 0x100000: wrong, revoked or expired token|rc=5" \
 	"$(paste -sd '|' <<<"$out")"
 out=$(intro_run "$K read $P 16 2>&1; echo rc=\$?")
-expect "no token: one line, exit 3" "kvmmem: no token: use --token-file FILE, --token-stdin or KVMMEM_TOKEN|rc=3" \
+expect "no token: one line, exit 3" "kvmmem: no token: use --token-file FILE, --token-stdin, --token-port or KVMMEM_TOKEN|rc=3" \
 	"$(paste -sd '|' <<<"$out")"
 out=$(intro_run "$K --token-file /mnt/t.tok read 0x10000000 16 2>&1; echo rc=\$?")
 expect "not RAM of the target: one line, exit 1" \
@@ -100,6 +100,25 @@ out=$(intro_run "$K --token-file /mnt/t.tok read $P 16 2>&1; echo rc=\$?")
 expect "its only grant revoked: one line, exit 5" \
 	"kvmmem: read at 0x100000: the host grants this VM nothing (no grant, or kvmmem_host is not loaded)|rc=5" \
 	"$(paste -sd '|' <<<"$out")"
+
+# the token channel: QEMU adds a virtio-serial port to the running
+# introspector (no network), which reads the token once
+intro_run "modprobe virtio_console" >/dev/null
+out=$("$BIN/kvmmem-host" grant --target "$tpid" --introspector "$(intro_pid)" --deliver \
+	--token-file "$LAB/d.tok" 2>&1)
+check "kvmmem-host grant --deliver: the token goes into the running introspector ($out)" \
+	grep -qx 'grant [0-9]*' <<<"$out"
+expect "... kvmmem --token-port save-token keeps it (mode 0600); kvmmem read with it gives the target's bytes" \
+	"600 $want" "$(intro_run "$K --token-port save-token /tmp/p.tok && stat -c '%a ' /tmp/p.tok | tr -d '\n' &&
+	$K --token-file /tmp/p.tok read $P 32 --raw | od -An -tx1 | tr -d ' \\n'" 90)"
+expect "... it is the granted token" "$(cat "$LAB/d.tok")" "$(intro_run "cat /tmp/p.tok")"
+out=$(intro_run "$K --token-port read $P 16 2>&1; echo rc=\$?" 90)
+expect "... the port gives it once: one line, exit 3" \
+	"kvmmem: the token port org.kvmmem.token gave nothing (it is read once)|rc=3" "$(paste -sd '|' <<<"$out")"
+check "kvmmem-host deliver sends it again (a new port replaces the old one)" \
+	"$BIN/kvmmem-host" deliver --introspector "$(intro_pid)" --token-file "$LAB/d.tok"
+expect "... and kvmmem --token-port read gives the target's bytes" "$want" \
+	"$(intro_run "$K --token-port read $P 32 --raw | od -An -tx1 | tr -d ' \\n'" 90)"
 
 intro_stop
 tvm_stop tt

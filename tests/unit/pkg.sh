@@ -207,9 +207,9 @@ case1 "an unknown command" 2 "unknown command 'frob'" "$H" frob
 case1 "grant without VMs" 2 "grant needs --target VM and --introspector VM" "$H" grant --token-stdout
 case1 "grant without an introspector" 2 "grant needs --target VM and --introspector VM" \
 	"$H" grant --target 1 --token-stdout
-case1 "grant without a token destination" 2 "grant needs one of --token-file FILE and --token-stdout" \
+case1 "grant without a token destination" 2 "grant needs --token-file FILE, --token-stdout or --deliver" \
 	"$H" grant --target 1 --introspector 2
-case1 "grant with two token destinations" 2 "grant needs one of --token-file FILE and --token-stdout" \
+case1 "grant with two token destinations" 2 "grant takes one of --token-file FILE and --token-stdout" \
 	"$H" "${G[@]}" --token-stdout
 case1 "a VM that is not a pid or a name" 2 "bad VM 'abc': PID, pid:PID, name:NAME or libvirt:NAME" \
 	"$H" grant --target abc --introspector 1 --token-stdout

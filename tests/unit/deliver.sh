@@ -1,0 +1,114 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# kvmmem-host deliver, without the lab: against a stand-in for QEMU's QMP
+# socket (fake-qmp.py), the exact commands sent, the token that comes
+# through the passed pipe, the QMP socket found on a VMM's command line,
+# and the error paths (one line, documented exit code). Prints TAP lines.
+#
+#   tests/unit/deliver.sh [KVMMEM_HOST]
+H=${1:-build/bin/kvmmem-host}
+here=$(dirname "$0")
+T=$(mktemp -d)
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null; rm -rf "$T"' EXIT
+tok=$(printf '%016x' 11 22 33 44)
+echo "$tok" > "$T/good.tok"
+echo nothex > "$T/bad.tok"
+
+ok()  { echo "ok - deliver: $*"; }
+nok() { echo "not ok - deliver: $*"; }
+# fake NAME [MODE]: a stand-in QMP socket $T/NAME.sock logging to $T/NAME.log
+fake() {
+	python3 "$here/fake-qmp.py" "$T/$1.sock" "$T/$1.log" "${2:-ok}" &
+	pids+=($!)
+	for _ in $(seq 50); do [ -S "$T/$1.sock" ] && return; sleep 0.1; done
+}
+# started PID WORD: wait until PID's command line (after exec) has WORD
+started() {
+	for _ in $(seq 50); do
+		tr '\0' '\n' < "/proc/$1/cmdline" 2>/dev/null | grep -qxF -- "$2" && return
+		sleep 0.1
+	done
+}
+# run DESC WANT_RC WANT_LINE CMD...: exit code and one line on stderr
+run() {
+	local d=$1 rc=$2 line=$3 out got
+	shift 3
+	out=$("$@" 2>&1 >/dev/null </dev/null)
+	got=$?
+	if [ "$got" = "$rc" ] && [ "$(wc -l <<<"$out")" = 1 ] && grep -qF -- "$line" <<<"$out"; then
+		ok "$d (exit $rc)"
+	else
+		nok "$d (want exit $rc and one line with '$line', got exit $got: $out)"
+	fi
+}
+# the commands a log holds, one per line, without arguments
+cmds() { awk '$1 == "execute" { printf "%s ", $2 }' "$T/$1.log"; }
+
+fake q
+if "$H" deliver --qmp "$T/q.sock" --token-file "$T/good.tok"; then
+	ok "a token delivered through a stand-in QMP socket (exit 0)"
+else
+	nok "a token delivered through a stand-in QMP socket"
+fi
+want="qmp_capabilities device_add device_del chardev-remove add-fd chardev-add remove-fd device_add "
+[ "$(cmds q)" = "$want" ] && ok "the QMP commands, in order: $want" ||
+	nok "the QMP commands: want '$want', got '$(cmds q)'"
+grep -qx "token $tok" "$T/q.log" && grep -qx "eof True" "$T/q.log" &&
+	ok "QEMU gets a pipe that holds the token line and then ends" ||
+	nok "the pipe's contents: $(grep -E '^(token|eof)' "$T/q.log")"
+grep -qF '"in": "/dev/fdset/3", "out": "/dev/null"' "$T/q.log" &&
+	ok "the character device reads the passed pipe (/dev/fdset/3)" ||
+	nok "the character device: $(grep chardev-add "$T/q.log")"
+grep -qF '"bus": "kvmmem-vser.0", "chardev": "kvmmem-token", "driver": "virtserialport", "id": "kvmmem-token", "name": "org.kvmmem.token"' "$T/q.log" &&
+	ok "the port: virtserialport org.kvmmem.token on the kvmmem-vser controller" ||
+	nok "the port: $(grep virtserialport "$T/q.log")"
+
+# again: the controller exists, the old port and its character device go
+: > "$T/q.log"
+"$H" deliver --qmp "$T/q.sock" --token-stdin < "$T/good.tok" &&
+	grep -q '^execute device_del' "$T/q.log" && grep -qx "token $tok" "$T/q.log" &&
+	[ "$(grep -c '^execute device_add' "$T/q.log")" = 2 ] &&
+	ok "a second delivery (token on standard input) replaces the first port" ||
+	nok "a second delivery: $(cmds q)"
+
+# the QMP socket on the introspector's command line
+# via DESC ARGS...: a process with ARGS on its command line, as a VMM, is
+# named with --introspector; the token must reach the stand-in
+via() {
+	local d=$1 vmm
+	shift
+	python3 -c 'import time; time.sleep(60)' "$@" &
+	vmm=$!
+	pids+=($vmm)
+	started $vmm "$1"
+	: > "$T/q.log"
+	"$H" deliver --introspector "$vmm" --token-file "$T/good.tok" &&
+		grep -qx "token $tok" "$T/q.log" && ok "$d" || nok "$d"
+}
+via "the QMP socket found on the VMM's command line (-qmp unix:PATH,...)" \
+	-name intro -qmp "unix:$T/q.sock,server=on,wait=off"
+via "... or as -chardev socket,path=PATH with -mon mode=control" \
+	-chardev "socket,id=qmp0,path=$T/q.sock,server=on,wait=off" -mon chardev=qmp0,mode=control
+
+fake v vser
+"$H" deliver --qmp "$T/v.sock" --token-file "$T/good.tok" && grep -qx "token $tok" "$T/v.log" &&
+	ok "a virtio-serial controller that exists already is used" ||
+	nok "an existing controller: $(tail -n 3 "$T/v.log")"
+
+fake h hmp
+run "a human monitor socket" 1 "is not a QMP socket" "$H" deliver --qmp "$T/h.sock" --token-file "$T/good.tok"
+fake r refuse-chardev
+run "QEMU refuses the character device" 1 "QEMU refused to add the token's character device: Could not open" \
+	"$H" deliver --qmp "$T/r.sock" --token-file "$T/good.tok"
+run "no QMP socket there" 1 "QMP socket $T/none.sock:" "$H" deliver --qmp "$T/none.sock" --token-file "$T/good.tok"
+sleep 60 &
+pids+=($!)
+run "no QMP socket on the VMM's command line" 2 "has no QMP socket on its command line" \
+	"$H" deliver --introspector $! --token-file "$T/good.tok"
+run "a malformed token" 2 "the token is not 64 hex digits" "$H" deliver --qmp "$T/q.sock" --token-file "$T/bad.tok"
+run "no token source" 2 "deliver needs one of --token-file FILE and --token-stdin" "$H" deliver --qmp "$T/q.sock"
+run "no introspector" 2 "deliver needs --introspector VM or --qmp SOCKET" "$H" deliver --token-file "$T/good.tok"
+"$H" --help | grep -q -- '--deliver' && "$H" --help | grep -q '^       kvmmem-host deliver' &&
+	ok "--help documents --deliver and deliver" || nok "--help documents --deliver and deliver"
