@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The demo, inside the lab host: a Linux target VM and a Linux introspector
-# VM under KVM. The host grants the introspector a read-only token and drops
-# it into the introspector's shared directory. From inside the introspector,
-# through /dev/kvmmem, we read the target kernel's version banner and watch
+# VM under KVM. The host grants the introspector a read-only token and
+# delivers it into the running introspector through a virtio-serial port that
+# QEMU adds over QMP. From inside the introspector, through /dev/kvmmem, the
+# kvmmem command reads the target kernel's version banner and we watch
 # the target's jiffies counter change, both found at their physical
 # addresses (the target boots with nokaslr; see phys() below).
 . "$(dirname "$0")/lib.sh"
@@ -30,13 +31,16 @@ grep -a 'kvmmem-target: up' "$LAB/target-console.log"
 say "starting the introspector: Linux $KVER, 512 MiB, under KVM"
 intro_start || die "the introspector did not boot"
 intro_run "modprobe kvmmem_guest && ls -l /dev/kvmmem"
-cp "$BIN/probe" "$INTRO_SHARE/"
+intro_run "modprobe virtio_console"
+cp "$BIN/probe" "$BIN/kvmmem" "$INTRO_SHARE/"
 
-say "host: kvmmem-host grant --target $TARGET --introspector $(intro_pid) (read-only)"
-"$BIN/kvmmem-host" grant --target "$TARGET" --introspector "$(intro_pid)" \
-	--token-file "$INTRO_SHARE/token"
+say "host: kvmmem-host grant --target $TARGET --introspector $(intro_pid) --deliver (read-only)"
+"$BIN/kvmmem-host" grant --target "$TARGET" --introspector "$(intro_pid)" --deliver ||
+	die "no grant"
 "$BIN/kvmmem-host" list
-echo "(the token went to the introspector's /mnt/token, mode $(stat -c %a "$INTRO_SHARE/token"))"
+say "introspector: kvmmem --token-port save-token /tmp/token"
+intro_run "/mnt/kvmmem --token-port save-token /tmp/token && ls -l /tmp/token" 90 ||
+	die "the token did not arrive"
 
 # Physical address of a symbol of the target's kernel: the target runs the
 # same kernel build as this lab host, loaded at its default physical address
@@ -52,13 +56,13 @@ page() { printf '0x%x' $(($1 & ~0xfff)); }
 off() { printf '%d' $(($1 & 0xfff)); }
 
 say "introspector: reading the target's linux_banner at gpa $banner"
-hex=$(intro_run "/mnt/probe read /mnt/token $(page "$banner") $(off "$banner") 240" | head -1)
-text=$(python3 -c 'import sys; b = bytes.fromhex(sys.argv[1]); print(b.split(b"\0")[0].decode(errors="replace").strip())' "$hex")
+echo "  \$ kvmmem --token-file /tmp/token read $banner 240 --raw"
+text=$(intro_run "/mnt/kvmmem --token-file /tmp/token read $banner 240 --raw | tr '\\0' '\\n' | head -n 1")
 echo "  $text"
 case $text in "Linux version $KVER"*) ;; *) die "that is not the target's banner" ;; esac
 
 say "introspector: watching the target's jiffies at gpa $jiffies (every 0.5 s)"
-intro_run "/mnt/probe watch /mnt/token $(page "$jiffies") $(off "$jiffies") 8 500" |
+intro_run "/mnt/probe watch /tmp/token $(page "$jiffies") $(off "$jiffies") 8 500" |
 	awk '/^[0-9]+$/ { printf "  jiffies = %s%s\n", $1, prev ? sprintf("  (+%d)", $1 - prev) : ""; prev = $1 }'
 
 say "cleaning up"
