@@ -137,10 +137,12 @@ fi
 # fault, was seen once in a full run.)
 lab_retries=0
 lab_once() {	# KVER NAME TEST ATTEMPT: run, print TAP and "#rc=N"
-	# a test may ask for a larger lab host: "# lab-memory: 4G"
-	local mem
+	# a test may ask for a larger lab host ("# lab-memory: 4G") or more
+	# time ("# lab-timeout: 1200", seconds)
+	local mem tmo
 	mem=$(sed -n 's/^# lab-memory: //p' "$3")
-	scripts/lab/run.sh -n "$2-$4" -t 600 -m "${mem:-2G}" "$1" "$top/$3" 2>&1
+	tmo=$(sed -n 's/^# lab-timeout: //p' "$3")
+	scripts/lab/run.sh -n "$2-$4" -t "${tmo:-600}" -m "${mem:-2G}" "$1" "$top/$3" 2>&1
 	local rc=$?
 	[ $rc != 0 ] && nok "lab $1 $2 ended with status $rc" &&
 		tail -n 60 "build/lab/$1/logs/$2-$4/console.log" | sed 's/^/# console: /'

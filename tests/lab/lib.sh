@@ -150,23 +150,26 @@ intro_qemu() {
 		-nodefaults -nographic $2 \
 		-kernel "/boot/vmlinuz-$GKVER" -initrd "$TOP/build/lab/$GKVER/initramfs.cpio" \
 		-append "console=ttyS0 panic=-1 loglevel=5 rcupdate.rcu_cpu_stall_timeout=300 watchdog_thresh=60 kvmmem.share=1 kvmmem.proj=$TOP $3" \
-		-virtfs "local,path=/,mount_tag=rootfs,security_model=none,readonly=on,multidevs=remap" \
+		-virtfs "local,path=${INTRO_ROOT:-/},mount_tag=rootfs,security_model=none,readonly=on,multidevs=remap" \
 		-virtfs "local,path=$INTRO_SHARE,mount_tag=share,security_model=none,multidevs=remap" \
 		-serial "file:$LAB/intro-console$4.log" \
 		-monitor "unix:$LAB/intro.mon,server,nowait" \
 		-qmp "unix:$LAB/intro.qmp,server=on,wait=off" \
 		>"$LAB/intro-qemu.log" 2>&1
 }
-# intro_boot_systemd: boot the introspector with systemd as init, as an
-# installed system boots; tests/lab/boot-check.sh records what it finds
-# in the shared directory, then systemd powers the VM off.
+# intro_boot_systemd [SCRIPT]: boot the introspector with systemd as init,
+# as an installed system boots (its root: INTRO_ROOT, default /); SCRIPT
+# (default tests/lab/boot-check.sh) records what it finds in the shared
+# directory, then systemd powers the VM off.
 intro_boot_systemd() {
+	local s=${1:-$TOP/tests/lab/boot-check.sh}
 	rm -rf "$INTRO_SHARE"
 	mkdir -p "$INTRO_SHARE"
-	# the script goes through the share: under systemd the project may not
+	# the scripts go through the share: under systemd the project may not
 	# be visible where it lives (a clone under /tmp, say)
 	cp "$TOP/tests/lab/boot-check.sh" "$INTRO_SHARE/"
-	timeout 300 bash -c "$(declare -f intro_qemu); LAB=$LAB TOP=$TOP GKVER=$GKVER INTRO_SHARE=$INTRO_SHARE intro_qemu 512 -no-reboot 'kvmmem.init=systemd systemd.unit=kernel-command-line.target systemd.run=/mnt/boot-check.sh systemd.run_success_action=poweroff' -systemd"
+	cp "$s" "$INTRO_SHARE/"
+	timeout 300 bash -c "$(declare -f intro_qemu); LAB=$LAB TOP=$TOP GKVER=$GKVER INTRO_SHARE=$INTRO_SHARE INTRO_ROOT=${INTRO_ROOT:-/} intro_qemu 512 -no-reboot 'kvmmem.init=systemd systemd.unit=kernel-command-line.target systemd.run=/mnt/$(basename "$s") systemd.run_success_action=poweroff' -systemd"
 }
 intro_start() {
 	rm -rf "$INTRO_SHARE"

@@ -347,6 +347,8 @@ mkdir -p "$B/src"
 	(cd "$top" && tar --null -T - -cf -) | tar -xf - -C "$B/src"
 git -C "$B/src" init -q && git -C "$B/src" add -A &&
 	git -C "$B/src" -c user.name=t -c user.email=t@t.invalid commit -qm copy
+ma=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
+touch "$T/before-build"
 if out=$(cd "$B/src" && dpkg-buildpackage -us -uc -b 2>&1); then
 	ok "dpkg-buildpackage -us -uc -b"
 else
@@ -355,9 +357,13 @@ else
 fi
 expect "the build leaves no file that .gitignore does not cover" "" \
 	"$(git -C "$B/src" status --porcelain 2>&1)"
-ma=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
+expect "the build writes nothing into the build machine's /usr/lib/$ma" "" \
+	"$(find "/usr/lib/$ma" -maxdepth 1 -name 'libkvmmem*' -newer "$T/before-build" 2>/dev/null)"
 tools=$B/kvmmem-tools_${version}_amd64.deb
 dkms=$B/kvmmem-dkms_${version}_all.deb
+# for the lab's t-pkg, which installs them into a fresh root
+rm -rf "$top/build/debs" && mkdir -p "$top/build/debs" &&
+	cp "$tools" "$dkms" "$top/build/debs/" 2>/dev/null
 # contents DEB: "MODE OWNER PATH[ -> TARGET]" of its files and links
 contents() {
 	dpkg-deb -c "$1" 2>/dev/null | awk '$1 !~ /^d/ {
