@@ -19,6 +19,12 @@ K=/mnt/kvmmem
 load_kvm
 load_host || { nok "kvmmem_host loads"; exit 1; }
 pin0=$(pins)
+# kvmmem-host status with the module loaded: through libkmod and sysfs
+out=$("$BIN/kvmmem-host" status)
+rc=$?
+expect "kvmmem-host status with kvmmem_host loaded: state, version, device, parameters (exit 0)" \
+	"kvmmem_host: loaded|state: live|version: $(cat "$TOP/VERSION")|refcount: 0|device: /dev/kvmmem-host|parameter bad_token_backoff_ms: 100|parameter bad_token_burst: 8|parameter stack_watch: N|rc=0" \
+	"$(paste -sd '|' <<<"$out")|rc=$rc"
 tvm_start tt $MIB || { nok "the target starts"; exit 1; }
 tvm tt fill $P $(((MIB << 20) - P)) 11 >/dev/null
 tvm tt poke $F1 0x21466d656d6d766b >/dev/null
