@@ -102,7 +102,8 @@ void kvmmem_stat_stack(void)
 		return;
 	end = end_of_stack(current);
 	top = (unsigned long *)((char *)task_stack_page(current) + THREAD_SIZE);
-	for (p = end + 1; p < top && !*p; p++)
+	/* below the stack pointer: stale words, maybe KASAN-poisoned */
+	for (p = end + 1; p < top && !READ_ONCE_NOCHECK(*p); p++)
 		;
 	stat_max(KVMMEM_STAT_STACK_MAX_USED, (char *)top - (char *)p);
 }

@@ -172,10 +172,13 @@ static int qmp_must(struct qmp *q, const char *what, const char *cmd, int fd,
 	return r;
 }
 
-static int qmp_connect(struct qmp *q, const char *path)
+/* @pid, if not 0, must be the process at the other end: the token goes there. */
+static int qmp_connect(struct qmp *q, const char *path, pid_t pid)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	char line[sizeof(q->buf)];
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
 
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return qmp_fail(q, "QMP socket path too long: %s", path);
@@ -185,6 +188,10 @@ static int qmp_connect(struct qmp *q, const char *path)
 		return qmp_fail(q, "socket: %s", strerror(errno));
 	if (connect(q->fd, (struct sockaddr *)&sa, sizeof(sa)))
 		return qmp_fail(q, "QMP socket %s: %s", path, strerror(errno));
+	if (pid && (getsockopt(q->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) ||
+		    cred.pid != pid))
+		return qmp_fail(q, "QMP socket %s is not served by process %d", path,
+				(int)pid);
 	if (qmp_line(q, line, sizeof(line), QMP_TIMEOUT_MS))
 		return -1;
 	if (strncmp(line, "{\"QMP\"", 6))
@@ -236,21 +243,22 @@ static int token_pipe(struct qmp *q, const char *token)
 		p[0] = qmp_fail(q, "pipe: %s", strerror(errno));
 	}
 	close(p[1]);
-	memset(line, 0, sizeof(line));
+	explicit_bzero(line, sizeof(line));
 	return p[0];
 }
 
 /**
  * kvmmem_deliver() - put a token into a running QEMU's token port
  * @qmp_path: the QEMU's QMP socket
+ * @pid: the QEMU's pid, checked against the socket's peer; 0: unchecked
  * @token: 64 hex digits
  * @err: out: a one-line message on failure
  * @errlen: its size
  *
  * Return: 0, or -1 with @err set.
  */
-int kvmmem_deliver(const char *qmp_path, const char *token, char *err,
-		   size_t errlen)
+int kvmmem_deliver(const char *qmp_path, pid_t pid, const char *token,
+		   char *err, size_t errlen)
 {
 	struct qmp q = { .fd = -1, .err = err, .errlen = errlen };
 	char ret[1024], cmd[512];
@@ -260,7 +268,7 @@ int kvmmem_deliver(const char *qmp_path, const char *token, char *err,
 
 	if (strlen(token) != KVMMEM_TOKEN_HEX)
 		return qmp_fail(&q, "the token is not %d hex digits", KVMMEM_TOKEN_HEX);
-	r = qmp_connect(&q, qmp_path);
+	r = qmp_connect(&q, qmp_path, pid);
 	if (r)
 		goto out_close;
 	r = qmp_call(&q, "{\"execute\":\"device_add\",\"arguments\":{\"driver\":\"virtio-serial-pci\",\"id\":\"" BUS_ID "\"}}\n",
@@ -352,8 +360,10 @@ int kvmmem_qmp_socket(const char *cl, size_t len, char *out, size_t size)
 			snprintf(out, size, "%.*s", (int)strcspn(v + 5, ","), v + 5);
 			return 0;
 		}
+		/* a pretty-printing monitor answers in several lines: not usable */
 		if (strcmp(a, "-mon") || opt_value(v, "chardev", id, sizeof(id)) ||
-		    opt_value(v, "mode", mode, sizeof(mode)) || strcmp(mode, "control"))
+		    opt_value(v, "mode", mode, sizeof(mode)) || strcmp(mode, "control") ||
+		    (!opt_value(v, "pretty", mode, sizeof(mode)) && strcmp(mode, "off")))
 			continue;
 		/* a control monitor: find its socket's path */
 		for (c = cl; c < end; c += strlen(c) + 1) {

@@ -413,9 +413,13 @@ static int write_token(const char *hex, const char *file)
 	return EX_DONE;
 }
 
-/* The QMP socket: @qmp if given, else from the introspector's command line. */
+/*
+ * The QMP socket: @qmp if given, else from the introspector's command line
+ * (a relative path there is relative to the VMM's working directory).
+ */
 static int find_qmp(pid_t ipid, const char *qmp, char *path, size_t size)
 {
+	char found[256];
 	ssize_t len;
 	char *cl;
 	int r;
@@ -427,19 +431,24 @@ static int find_qmp(pid_t ipid, const char *qmp, char *path, size_t size)
 	len = read_cmdline(ipid, &cl);
 	if (len <= 0)
 		return fail(EX_NOVM, "no process %d", ipid);
-	r = kvmmem_qmp_socket(cl, len, path, size);
+	r = kvmmem_qmp_socket(cl, len, found, sizeof(found));
 	free(cl);
 	if (r)
 		return fail(EX_BADUSE, "process %d has no QMP socket on its command line (-qmp unix:PATH): use --qmp SOCKET",
 			    ipid);
+	if (found[0] == '/')
+		snprintf(path, size, "%s", found);
+	else
+		snprintf(path, size, "/proc/%d/cwd/%s", ipid, found);
 	return 0;
 }
 
-static int deliver(const char *qmp, const char *hex)
+/* Deliver @hex through @qmp; the socket must be @ipid's if that is known. */
+static int deliver(const char *qmp, pid_t ipid, const char *hex)
 {
 	char err[512];
 
-	if (kvmmem_deliver(qmp, hex, err, sizeof(err)))
+	if (kvmmem_deliver(qmp, ipid, hex, err, sizeof(err)))
 		return fail(EX_FAIL, "token not delivered: %s", err);
 	return EX_DONE;
 }
@@ -531,7 +540,7 @@ static int cmd_grant(int argc, char **argv)
 	if (ioctl(ctl, KVMMEM_HOST_GRANT, &g))
 		return fail(EX_FAIL, "grant refused: %s", strerror(errno));
 	token_hex(&g, hex);
-	rc = to_vm ? deliver(qpath, hex) : EX_DONE;
+	rc = to_vm ? deliver(qpath, ipid, hex) : EX_DONE;
 	if (!rc && (file || to_stdout))
 		rc = write_token(hex, file);
 	if (rc)		/* a token nobody has is no use */
@@ -539,8 +548,8 @@ static int cmd_grant(int argc, char **argv)
 	else
 		fprintf(file || to_vm ? stdout : stderr, "grant %" PRIu64 "\n",
 			(uint64_t)g.id);
-	memset(&g, 0, sizeof(g));
-	memset(hex, 0, sizeof(hex));
+	explicit_bzero(&g, sizeof(g));
+	explicit_bzero(hex, sizeof(hex));
 	return rc;
 }
 
@@ -584,7 +593,7 @@ static int cmd_deliver(int argc, char **argv)
 		return fail(EX_BADUSE, "deliver needs --introspector VM or --qmp SOCKET");
 	if (!file == !from_stdin)
 		return fail(EX_BADUSE, "deliver needs one of --token-file FILE and --token-stdin");
-	rc = qmp ? 0 : resolve_vm(ispec, &ipid);
+	rc = ispec ? resolve_vm(ispec, &ipid) : 0;
 	if (!rc)
 		rc = find_qmp(ipid, qmp, qpath, sizeof(qpath));
 	if (rc)
@@ -596,12 +605,12 @@ static int cmd_deliver(int argc, char **argv)
 		hex[0] = 0;
 	if (in != stdin)
 		fclose(in);
-	hex[strcspn(hex, "\n")] = 0;
+	hex[strcspn(hex, "\r\n")] = 0;
 	if (strlen(hex) != KVMMEM_TOKEN_HEX ||
 	    strspn(hex, "0123456789abcdefABCDEF") != KVMMEM_TOKEN_HEX)
 		return fail(EX_BADUSE, "the token is not %d hex digits", KVMMEM_TOKEN_HEX);
-	rc = deliver(qpath, hex);
-	memset(hex, 0, sizeof(hex));
+	rc = deliver(qpath, ipid, hex);
+	explicit_bzero(hex, sizeof(hex));
 	return rc;
 }
 

@@ -113,7 +113,7 @@ static int parse_size(const char *s, uint64_t *out)
 /* The token port's device: udev's name for it, or the vport sysfs names. */
 static int open_port(void)
 {
-	char name[64], dev[64];
+	char name[64], dev[300], *dir, *base;
 	size_t i;
 	glob_t g;
 	FILE *f;
@@ -128,11 +128,15 @@ static int open_port(void)
 			continue;
 		if (fgets(name, sizeof(name), f) &&
 		    !strcmp(strtok(name, "\n") ?: "", KVMMEM_TOKEN_PORT)) {
-			/* .../virtio-ports/vportNpM/name */
-			snprintf(dev, sizeof(dev), "/dev/%.*s",
-				 (int)(strrchr(g.gl_pathv[i], '/') - g.gl_pathv[i] - 23),
-				 g.gl_pathv[i] + 23);
-			fd = open(dev, O_RDONLY | O_CLOEXEC);
+			/* .../virtio-ports/vportNpM/name: /dev/vportNpM */
+			dir = strdup(g.gl_pathv[i]);
+			if (dir) {
+				*strrchr(dir, '/') = 0;
+				base = strrchr(dir, '/') + 1;
+				snprintf(dev, sizeof(dev), "/dev/%s", base);
+				fd = open(dev, O_RDONLY | O_CLOEXEC);
+				free(dir);
+			}
 		}
 		fclose(f);
 	}
@@ -140,30 +144,44 @@ static int open_port(void)
 	return fd;
 }
 
-/* The first line that comes through the token port, into @hex. */
+/*
+ * The first line that comes through the token port, into @hex. A port that
+ * ends at once may be one already read that is being replaced (kvmmem-host
+ * deliver): look again until the time is up.
+ */
 static int port_token(char *hex, size_t size)
 {
 	struct pollfd p = { .events = POLLIN };
+	struct timespec t;
+	long long end, left;
 	size_t len = 0;
 	ssize_t n;
-	int waited;
 
-	for (waited = 0; (p.fd = open_port()) < 0; waited += 100) {
-		if (waited >= PORT_WAIT_MS)
-			return fail(EX_TOKEN, "no token port %s (kvmmem-host grant --deliver; is virtio_console loaded?)",
-				    KVMMEM_TOKEN_PORT);
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	end = t.tv_sec * 1000LL + t.tv_nsec / 1000000 + PORT_WAIT_MS;
+	for (;;) {
+		p.fd = open_port();
+		while (p.fd >= 0 && len + 1 < size && !memchr(hex, '\n', len)) {
+			clock_gettime(CLOCK_MONOTONIC, &t);
+			left = end - (t.tv_sec * 1000LL + t.tv_nsec / 1000000);
+			if (left <= 0 || poll(&p, 1, left) != 1)
+				break;
+			n = read(p.fd, hex + len, size - len - 1);
+			if (n <= 0)
+				break;
+			len += n;
+		}
+		if (p.fd >= 0)
+			close(p.fd);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if (len || t.tv_sec * 1000LL + t.tv_nsec / 1000000 >= end)
+			break;
 		usleep(100000);
 	}
-	while (len + 1 < size && !memchr(hex, '\n', len)) {
-		if (poll(&p, 1, PORT_WAIT_MS) != 1)
-			break;
-		n = read(p.fd, hex + len, size - len - 1);
-		if (n <= 0)
-			break;
-		len += n;
-	}
-	close(p.fd);
 	hex[len] = 0;
+	if (!len && p.fd < 0)
+		return fail(EX_TOKEN, "no token port %s (kvmmem-host grant --deliver; is virtio_console loaded?)",
+			    KVMMEM_TOKEN_PORT);
 	if (!len)
 		return fail(EX_TOKEN, "the token port %s gave nothing (it is read once)",
 			    KVMMEM_TOKEN_PORT);
@@ -203,21 +221,28 @@ static int read_token(const char *file, int from_stdin, int from_port,
 	return 0;
 }
 
-/* save-token FILE: keep a token (from the port, say) for later commands. */
-static int save_token(const char *hex, const char *file)
+/*
+ * save-token FILE: keep a token (from the port, say) for later commands.
+ * FILE is made first: a port's token is read once and must not be lost.
+ */
+static int save_token(const char *file, const char *tfile, int tstdin, int tport)
 {
 	int fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	size_t n = strcspn(hex, "\r\n");
+	char hex[160];
+	size_t n;
+	int ret;
 
 	if (fd < 0)
 		return fail(EX_FAIL, "%s: %s", file, strerror(errno));
-	if (write(fd, hex, n) != (ssize_t)n || write(fd, "\n", 1) != 1) {
-		close(fd);
-		unlink(file);
-		return fail(EX_FAIL, "%s: %s", file, strerror(errno));
-	}
+	ret = read_token(tfile, tstdin, tport, hex, sizeof(hex));
+	n = strcspn(hex, "\r\n");
+	if (!ret && (write(fd, hex, n) != (ssize_t)n || write(fd, "\n", 1) != 1))
+		ret = fail(EX_FAIL, "%s: %s", file, strerror(errno));
+	explicit_bzero(hex, sizeof(hex));
 	close(fd);
-	return EX_DONE;
+	if (ret)
+		unlink(file);
+	return ret;
 }
 
 static void hexline(uint64_t at, const uint8_t *p, const uint8_t *old, size_t n,
@@ -465,13 +490,8 @@ int main(int argc, char **argv)
 			return fail(EX_BADUSE, "see kvmmem --help");
 		}
 	}
-	if (optind + 2 == argc && !strcmp(argv[optind], "save-token")) {
-		ret = read_token(tfile, tstdin, tport, hex, sizeof(hex));
-		if (!ret)
-			ret = save_token(hex, argv[optind + 1]);
-		memset(hex, 0, sizeof(hex));
-		return ret;
-	}
+	if (optind + 2 == argc && !strcmp(argv[optind], "save-token"))
+		return save_token(argv[optind + 1], tfile, tstdin, tport);
 	if (optind + 3 > argc)
 		return fail(EX_BADUSE, "a command, an address and a length are needed: see kvmmem --help");
 	cmd = argv[optind];
@@ -507,7 +527,7 @@ int main(int argc, char **argv)
 	if (ret)
 		return ret;
 	km = kvmmem_open(hex, 0);
-	memset(hex, 0, sizeof(hex));
+	explicit_bzero(hex, sizeof(hex));
 	if (!km)
 		return fail(code_of(errno), "%s", kvmmem_strerror(errno));
 	if (!strcmp(cmd, "read"))

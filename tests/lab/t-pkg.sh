@@ -18,6 +18,10 @@ if [ -z "$tools" ] || [ -z "$dkms" ]; then
 	skip "the Debian packages in a fresh root" "no packages in build/debs (tests/run.sh pkg builds them)"
 	exit 0
 fi
+if [ "$GKVER" != "$KVER" ]; then
+	skip "the Debian packages in a fresh root" "the introspector runs $GKVER, not the lab host's $KVER (DKMS builds for the running kernel)"
+	exit 0
+fi
 P=$LAB/pkg
 R=$P/root
 mkdir -p "$P"

@@ -8,7 +8,7 @@
 #
 #   tests/unit/deliver.sh [KVMMEM_HOST]
 H=${1:-build/bin/kvmmem-host}
-here=$(dirname "$0")
+here=$(cd "$(dirname "$0")" && pwd)
 T=$(mktemp -d)
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null; rm -rf "$T"' EXIT
@@ -18,11 +18,16 @@ echo nothex > "$T/bad.tok"
 
 ok()  { echo "ok - deliver: $*"; }
 nok() { echo "not ok - deliver: $*"; }
-# fake NAME [MODE]: a stand-in QMP socket $T/NAME.sock logging to $T/NAME.log
+# fake NAME [MODE [ARGS...]]: a stand-in QMP socket $T/NAME.sock logging to
+# $T/NAME.log, its process's command line ending in ARGS; FAKE_PID is its pid
 fake() {
-	python3 "$here/fake-qmp.py" "$T/$1.sock" "$T/$1.log" "${2:-ok}" &
-	pids+=($!)
-	for _ in $(seq 50); do [ -S "$T/$1.sock" ] && return; sleep 0.1; done
+	local n=$1 m=${2:-ok}
+	shift 2 2>/dev/null || shift
+	(cd "$T" && exec python3 "$here/fake-qmp.py" "$T/$n.sock" "$T/$n.log" "$m" "$@") &
+	FAKE_PID=$!
+	pids+=($FAKE_PID)
+	for _ in $(seq 200); do [ -S "$T/$n.sock" ] && return; sleep 0.1; done
+	nok "the stand-in QMP socket $n did not appear"
 }
 # started PID WORD: wait until PID's command line (after exec) has WORD
 started() {
@@ -74,23 +79,27 @@ grep -qF '"bus": "kvmmem-vser.0", "chardev": "kvmmem-token", "driver": "virtseri
 	nok "a second delivery: $(cmds q)"
 
 # the QMP socket on the introspector's command line
-# via DESC ARGS...: a process with ARGS on its command line, as a VMM, is
-# named with --introspector; the token must reach the stand-in
+# via DESC NAME ARGS...: a stand-in QEMU whose command line has ARGS (its
+# QMP socket $T/NAME.sock) is named with --introspector PID
 via() {
-	local d=$1 vmm
-	shift
-	python3 -c 'import time; time.sleep(60)' "$@" &
-	vmm=$!
-	pids+=($vmm)
-	started $vmm "$1"
-	: > "$T/q.log"
-	"$H" deliver --introspector "$vmm" --token-file "$T/good.tok" &&
-		grep -qx "token $tok" "$T/q.log" && ok "$d" || nok "$d"
+	local d=$1 n=$2
+	shift 2
+	fake "$n" ok "$@"
+	started "$FAKE_PID" "$1"
+	"$H" deliver --introspector "$FAKE_PID" --token-file "$T/good.tok" &&
+		grep -qx "token $tok" "$T/$n.log" && ok "$d" || nok "$d"
 }
-via "the QMP socket found on the VMM's command line (-qmp unix:PATH,...)" \
-	-name intro -qmp "unix:$T/q.sock,server=on,wait=off"
-via "... or as -chardev socket,path=PATH with -mon mode=control" \
-	-chardev "socket,id=qmp0,path=$T/q.sock,server=on,wait=off" -mon chardev=qmp0,mode=control
+via "the QMP socket found on the VMM's command line (-qmp unix:PATH,...)" q1 \
+	-name intro -qmp "unix:$T/q1.sock,server=on,wait=off"
+via "... or as -chardev socket,path=PATH with -mon mode=control" q2 \
+	-chardev "socket,id=qmp0,path=$T/q2.sock,server=on,wait=off" -mon chardev=qmp0,mode=control
+via "... a relative path, relative to the VMM's working directory" q3 -qmp unix:q3.sock,server=on
+run "a socket on the command line that another process serves" 1 "is not served by process $FAKE_PID" \
+	"$H" deliver --introspector "$FAKE_PID" --qmp "$T/q.sock" --token-file "$T/good.tok"
+printf '%s\r\n' "$tok" > "$T/crlf.tok"
+: > "$T/q.log"
+"$H" deliver --qmp "$T/q.sock" --token-file "$T/crlf.tok" && grep -qx "token $tok" "$T/q.log" &&
+	ok "a token file with a CRLF line end" || nok "a token file with a CRLF line end"
 
 fake v vser
 "$H" deliver --qmp "$T/v.sock" --token-file "$T/good.tok" && grep -qx "token $tok" "$T/v.log" &&

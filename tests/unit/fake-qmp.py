@@ -2,10 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 """A stand-in for QEMU's QMP socket, for tests of kvmmem-host deliver.
 
-fake-qmp.py SOCKET LOG [MODE]: serves connections one after the other and
+fake-qmp.py SOCKET LOG [MODE [QEMU-LIKE ARGS...]]: serves connections one after the other and
 keeps QEMU's state between them (the controller, the port). It logs each
 command as "execute NAME [details]" and, for add-fd, the bytes that came
-through the passed pipe ("token HEX"). MODE: "ok" (default), "hmp" (greets
+through the passed pipe ("token HEX"). Further arguments are ignored: they
+make the process's command line look like a QEMU's. MODE: "ok" (default), "hmp" (greets
 like the human monitor), "refuse-chardev" (chardev-add fails), "vser" (the
 controller exists already: device_add of it says Duplicate).
 """
@@ -97,5 +98,7 @@ while True:
     c, _ = srv.accept()
     try:
         serve(c)
+    except OSError:
+        pass
     finally:
         c.close()

@@ -55,3 +55,16 @@ out=$(bash -c "'$K' --token-stdin read 0 16 2>&1 >/dev/null < '$T/good.tok'"; ec
 expect_line="kvmmem: no /dev/kvmmem: is the kvmmem_guest module loaded?"
 [ "$out" = "$expect_line"$'\n'"rc=4" ] && echo "ok - kvmmem: a good token from standard input, no device (exit 4)" ||
 	echo "not ok - kvmmem: token from standard input: $out"
+
+# save-token: a new file of mode 0600 with the token line; the file is made
+# before the token is read (a port's token is read once)
+if "$K" --token-file "$T/good.tok" save-token "$T/saved.tok" && [ "$(stat -c %a "$T/saved.tok")" = 600 ] &&
+   cmp -s "$T/good.tok" "$T/saved.tok"; then
+	echo "ok - kvmmem save-token: a new file of mode 0600 with the token (exit 0)"
+else
+	echo "not ok - kvmmem save-token: $(ls -l "$T/saved.tok" 2>&1)"
+fi
+case1 "save-token to a file that exists" 1 "saved.tok: File exists" "$K" --token-file "$T/good.tok" save-token "$T/saved.tok"
+case1 "save-token of a bad token" 3 "the token is not 64 hex digits" "$K" --token-file "$T/bad.tok" save-token "$T/bad-saved.tok"
+[ ! -e "$T/bad-saved.tok" ] && echo "ok - kvmmem save-token: a failed save leaves no file" ||
+	echo "not ok - kvmmem save-token: a failed save left $T/bad-saved.tok"
