@@ -90,6 +90,10 @@ echo 0x200000 > "$INTRO_SHARE/pkg.gpa"
 out=$("$BIN/kvmmem-host" grant --target "$(tvm_pid tp)" --introspector "$ipid" --deliver 2>&1)
 check "kvmmem-host grant --deliver into the booting introspector ($out)" grep -qx 'grant [0-9]*' <<<"$out"
 wait "$boot"
+if [ ! -s "$INTRO_SHARE/boot.result" ]; then
+	diag "the introspector's systemd boot recorded nothing; its console:"
+	sed 's/^/# intro: /' "$LAB/intro-console-systemd.log" | tail -n 40
+fi
 r() { sed -n "s/^$1: //p" "$INTRO_SHARE/boot.result" 2>/dev/null; }
 expect "the introspector booted the packaged root: kvmmem-guest.service ran" "active" "$(r unit)"
 expect "... kvmmem_guest loaded at boot" "kvmmem_guest" "$(r module)"
