@@ -53,10 +53,16 @@ mount -t proc proc "$R/proc" && mount -t sysfs sysfs "$R/sys" &&
 	mount -t tmpfs tmpfs "$R/tmp" || { nok "mounts for the chroot"; exit 1; }
 # bash's process substitution (dkms uses it) needs /dev/fd
 [ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
+# the build reads the headers through overlayfs on 9p on a TCG host: one
+# read may wait minutes under load, which the hung-task watchdog (120 s)
+# would report; give it 10 minutes here, as the lab's own limit
+ht=$(cat /proc/sys/kernel/hung_task_timeout_secs 2>/dev/null)
+echo 600 > /proc/sys/kernel/hung_task_timeout_secs 2>/dev/null
 t0=$SECONDS
 out=$(chroot "$R" env DEBIAN_FRONTEND=noninteractive dpkg -i \
 	"/root/debs/$(basename "$dkms")" "/root/debs/$(basename "$tools")" 2>&1)
 rc=$?
+[ -n "$ht" ] && echo "$ht" > /proc/sys/kernel/hung_task_timeout_secs
 diag "dpkg -i (DKMS builds the modules for $KVER): $((SECONDS - t0)) s"
 check "dpkg -i kvmmem-dkms kvmmem-tools into the fresh root" test "$rc" = 0
 [ "$rc" = 0 ] || tail -n 20 <<<"$out" | sed 's/^/# dpkg: /'
