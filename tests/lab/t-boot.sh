@@ -6,6 +6,7 @@
 # `make install-system` put kvmmem-guest.service and the udev rule, and
 # DKMS the modules) has /dev/kvmmem with no manual step. The same unit on
 # a machine that is not a KVM guest is skipped, and no unit fails.
+# lab-typical: 100
 . "$(dirname "$0")/lib.sh"
 
 load_kvm

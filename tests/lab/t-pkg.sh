@@ -9,6 +9,7 @@
 # and mode, the token arrives through the token port, and the installed
 # kvmmem command reads the target's bytes.
 # lab-timeout: 1200
+# lab-typical: 660
 . "$(dirname "$0")/lib.sh"
 
 D=$TOP/build/debs

@@ -7,6 +7,7 @@
 # holes, find across chunk boundaries, watch of a live counter, the token
 # from a file, standard input and the environment, and one clear line and
 # the documented exit code for each error.
+# lab-typical: 100
 . "$(dirname "$0")/lib.sh"
 
 MIB=64
