@@ -16,16 +16,7 @@ mkdir -p "$LAB"
 trap '' PIPE
 
 # --- TAP (numbered by the runner outside the lab) -------------------------
-ok()   { echo "ok - $*"; }
-nok()  { echo "not ok - $*"; }
-skip() { echo "ok - $1 # SKIP $2"; }
-diag() { echo "# $*"; }
-# check DESC CMD...: ok if CMD succeeds
-check() {
-	local d=$1
-	shift
-	if "$@"; then ok "$d"; else nok "$d"; fi
-}
+. "$TOP/tests/tap.sh"
 # expect DESC WANT GOT
 expect() {
 	if [ "$2" = "$3" ]; then ok "$1"; else nok "$1 (want '$2', got '$3')"; fi
@@ -160,7 +151,9 @@ intro_qemu() {
 # intro_boot_systemd [SCRIPT]: boot the introspector with systemd as init,
 # as an installed system boots (its root: INTRO_ROOT, default /); SCRIPT
 # (default tests/lab/boot-check.sh) records what it finds in the shared
-# directory, then systemd powers the VM off.
+# directory, then systemd powers the VM off. Fails, showing the end of the
+# introspector's console and its QEMU's own messages, if SCRIPT recorded
+# nothing.
 intro_boot_systemd() {
 	local s=${1:-$TOP/tests/lab/boot-check.sh}
 	rm -rf "$INTRO_SHARE"
@@ -170,7 +163,15 @@ intro_boot_systemd() {
 	cp "$TOP/tests/lab/boot-check.sh" "$INTRO_SHARE/"
 	cp "$s" "$INTRO_SHARE/"
 	timeout 300 bash -c "$(declare -f intro_qemu); LAB=$LAB TOP=$TOP GKVER=$GKVER INTRO_SHARE=$INTRO_SHARE INTRO_ROOT=${INTRO_ROOT:-/} intro_qemu 512 -no-reboot 'kvmmem.init=systemd systemd.unit=kernel-command-line.target systemd.run=/mnt/$(basename "$s") systemd.run_success_action=poweroff' -systemd"
+	local rc=$?
+	[ -s "$INTRO_SHARE/boot.result" ] && return 0
+	diag "the introspector's systemd boot recorded nothing (its QEMU ended with status $rc; 124 is the time limit); its console and QEMU's messages:"
+	tail -n 40 "$LAB/intro-console-systemd.log" | sed 's/^/# intro: /'
+	sed 's/^/# intro-qemu: /' "$LAB/intro-qemu.log"
+	return 1
 }
+# boot_result KEY: what the systemd boot's script recorded for KEY
+boot_result() { sed -n "s/^$1: //p" "$INTRO_SHARE/boot.result" 2>/dev/null; }
 intro_start() {
 	rm -rf "$INTRO_SHARE"
 	mkdir -p "$INTRO_SHARE"

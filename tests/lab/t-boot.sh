@@ -11,13 +11,12 @@
 
 load_kvm
 t0=$SECONDS
-if intro_boot_systemd && [ -s "$INTRO_SHARE/boot.result" ]; then
+if intro_boot_systemd; then
 	ok "the introspector boots with systemd ($((SECONDS - t0)) s)"
 else
 	nok "the introspector boots with systemd"
-	sed 's/^/# intro: /' "$LAB/intro-console-systemd.log" | tail -n 40
 fi
-r() { sed -n "s/^$1: //p" "$INTRO_SHARE/boot.result" 2>/dev/null; }
+r() { boot_result "$1"; }
 expect "systemd sees a KVM guest" "kvm" "$(r virt)"
 expect "kvmmem-guest.service ran at boot" "active" "$(r unit)"
 expect "kvmmem_guest is loaded" "kvmmem_guest" "$(r module)"

@@ -21,16 +21,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ok() { echo "ok - $*"; }
-nok() { echo "not ok - $*"; }
-skip() { echo "ok - $1 # SKIP $2"; }
-diag() { sed 's/^/# /'; }
-# check DESC CMD...: ok if CMD succeeds
-check() {
-	local d=$1
-	shift
-	if "$@"; then ok "$d"; else nok "$d"; fi
-}
+. "$top/tests/tap.sh"
 # expect DESC WANT GOT
 expect() {
 	if [ "$2" = "$3" ]; then
