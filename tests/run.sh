@@ -126,6 +126,8 @@ fi
 if has pkg; then
 	echo "# --- pkg: make install, pkg-config, kvmmem-host without the module, the Debian packages"
 	emit < <(tests/unit/pkg.sh build/bin/kvmmem-host 2>&1)
+	echo "# --- pkg: the packages installed into a fresh root (booted by the lab's t-pkg)"
+	emit < <(tests/unit/pkg-root.sh "${kernels[@]}" 2>&1)
 fi
 
 # A lab run that fails is run again, up to three runs, and only the last
