@@ -54,10 +54,9 @@ rm -f "$LAB/intro.qmp"
 INTRO_ROOT=$R intro_boot_systemd "$TOP/tests/lab/pkg-check.sh" &
 boot=$!
 wait_for 60 test -S "$LAB/intro.qmp"
-# deliver once the guest's kernel is up, as a user would: a controller
-# hot-added while the firmware enumerates PCI is a race (two of three 6.12
-# runs that delivered at once saw the introspector reset early in boot)
-wait_for 200 grep -q 'Welcome to' "$LAB/intro-console-systemd.log"
+# deliver into the booted introspector, as a user would (pkg-check.sh
+# says when it is up)
+wait_for 250 test -e "$INTRO_SHARE/pkg.booted"
 ipid=$(pgrep -n -f "qemu-system-x86_64.*intro-console-systemd")
 echo 0x200000 > "$INTRO_SHARE/pkg.gpa"
 out=$("$R/usr/sbin/kvmmem-host" grant --target "$(tvm_pid tp)" --introspector "$ipid" --deliver 2>&1)
