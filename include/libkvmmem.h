@@ -40,6 +40,11 @@ int kvmmem_map_batch(struct kvmmem *km, const uint64_t *gpas, void **addrs,
 int kvmmem_unmap_batch(struct kvmmem *km, void *const *addrs, size_t n,
 		       size_t *done);
 
+void *kvmmem_window(struct kvmmem *km, size_t pages);
+int kvmmem_window_map(struct kvmmem *km, size_t slot, const uint64_t *gpas,
+		      size_t n, size_t *done);
+int kvmmem_window_unmap(struct kvmmem *km, size_t slot, size_t n, size_t *done);
+
 uint64_t kvmmem_revocations(struct kvmmem *km);
 int kvmmem_token_parse(const char *hex, uint64_t token[4]);
 const char *kvmmem_strerror(int err);

@@ -16,6 +16,12 @@
  * a revoked mapping are never returned. Without a status page (an older
  * host) the pool is not used: every read maps, copies and unmaps.
  *
+ * The window (kvmmem_window()): the handle's /dev/kvmmem mapped at
+ * KVMMEM_WINDOW_OFFSET, whose pages are slots that the batch calls fill
+ * with target pages and empty again, with no new mapping per page on either
+ * side (see "Window ABI" in <linux/kvmmem.h>). The caller owns its slots;
+ * the pool does not use them.
+ *
  * Copyright (C) 2026 The kvmmem authors
  */
 #define _GNU_SOURCE
@@ -46,6 +52,8 @@ struct kvmmem {
 	unsigned int nslots;
 	uint64_t gen;		/* revocations when the pool was filled */
 	struct kvmmem_batch_entry *ent;	/* scratch, nslots entries */
+	uint8_t *win;		/* the window, or NULL */
+	size_t win_pages;
 };
 
 /**
@@ -454,6 +462,131 @@ int kvmmem_unmap(struct kvmmem *km, void *addr)
 }
 
 /**
+ * kvmmem_window() - map the handle's window
+ * @km: the handle
+ * @pages: slots wanted; rounded up to whole KVMMEM_WINDOW_CHUNK_PAGES
+ *
+ * One window per handle, for its life (kvmmem_close() unmaps it). Every
+ * slot starts empty and reads as KVMMEM_REVOKED_PATTERN.
+ *
+ * Return: the window's first slot, or NULL with errno set (EBUSY: the
+ * handle has one; EINVAL: 0 or more than KVMMEM_WINDOW_MAX bytes;
+ * EOPNOTSUPP: the host has no grant for this VM).
+ */
+void *kvmmem_window(struct kvmmem *km, size_t pages)
+{
+	size_t chunks = pages / KVMMEM_WINDOW_CHUNK_PAGES +
+			!!(pages % KVMMEM_WINDOW_CHUNK_PAGES);
+	void *w;
+
+	if (!pages || chunks > KVMMEM_WINDOW_MAX / KVMMEM_WINDOW_CHUNK) {
+		errno = EINVAL;
+		return NULL;
+	}
+	pthread_mutex_lock(&km->lock);
+	if (km->win) {
+		pthread_mutex_unlock(&km->lock);
+		errno = EBUSY;
+		return NULL;
+	}
+	w = mmap(NULL, chunks * KVMMEM_WINDOW_CHUNK, PROT_READ | PROT_WRITE,
+		 MAP_SHARED, km->fd, KVMMEM_WINDOW_OFFSET);
+	if (w != MAP_FAILED) {
+		km->win = w;
+		km->win_pages = chunks * KVMMEM_WINDOW_CHUNK_PAGES;
+	}
+	pthread_mutex_unlock(&km->lock);
+	return w == MAP_FAILED ? NULL : w;
+}
+
+/* Window slots @slot.. as batch entries (gpas from @gpas, or 0), and call @cmd. */
+static int window_batch(struct kvmmem *km, unsigned long cmd, size_t slot,
+			const uint64_t *gpas, size_t n, size_t *done)
+{
+	struct kvmmem_batch b = { .token = km->token };
+	struct kvmmem_batch_entry *ent;
+	int ret = 0, e = 0;
+	size_t i;
+
+	*done = 0;
+	if (!km->win || slot > km->win_pages || n > km->win_pages - slot) {
+		errno = EINVAL;
+		return -1;
+	}
+	ent = calloc(n ? n : 1, sizeof(*ent));
+	if (!ent) {
+		errno = ENOMEM;
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		ent[i].gpa = gpas ? gpas[i] : 0;
+		ent[i].gva = (uintptr_t)(km->win + (slot + i) * PG);
+	}
+	while (*done < n) {
+		b.entries = (uintptr_t)(ent + *done);
+		b.count = n - *done < KVMMEM_BATCH_MAX ? n - *done : KVMMEM_BATCH_MAX;
+		b.done = 0;
+		ret = ioctl(km->fd, cmd, &b);
+		e = errno;
+		*done += b.done;
+		if (ret)
+			break;
+	}
+	memset(&b.token, 0, sizeof(b.token));
+	free(ent);
+	errno = e;
+	return ret ? -1 : 0;
+}
+
+/**
+ * kvmmem_window_map() - map target pages into window slots
+ * @km: the handle, with a window
+ * @slot: the first slot (page index in the window)
+ * @gpas: page-aligned target addresses, one per slot from @slot on
+ * @n: how many
+ * @done: out: how many were mapped, from the first
+ *
+ * The bytes are read where kvmmem_window() said, at slot * 4096. A slot
+ * must be empty; a chunk of KVMMEM_WINDOW_CHUNK_PAGES slots holds pages of
+ * one grant at a time. Writes to a slot that does not hold a page of a
+ * read-write grant raise SIGBUS. Unlike kvmmem_read(), a slot does not
+ * tell whether its mapping was revoked: it then reads as
+ * KVMMEM_REVOKED_PATTERN, and kvmmem_revocations() counts up.
+ *
+ * Return: 0, or -1 with errno set for entry *@done (EINVAL: no window, or
+ * slots outside it).
+ */
+int kvmmem_window_map(struct kvmmem *km, size_t slot, const uint64_t *gpas,
+		      size_t n, size_t *done)
+{
+	int ret;
+
+	pthread_mutex_lock(&km->lock);
+	ret = window_batch(km, KVM_INTRO_MEM_MAP_BATCH, slot, gpas, n, done);
+	pthread_mutex_unlock(&km->lock);
+	return ret;
+}
+
+/**
+ * kvmmem_window_unmap() - empty window slots
+ * @km: the handle, with a window
+ * @slot: the first slot
+ * @n: how many
+ * @done: out: how many were emptied, from the first
+ *
+ * Return: 0, or -1 with errno set for slot @slot + *@done.
+ */
+int kvmmem_window_unmap(struct kvmmem *km, size_t slot, size_t n, size_t *done)
+{
+	int ret;
+
+	pthread_mutex_lock(&km->lock);
+	ret = window_batch(km, KVM_INTRO_MEM_UNMAP_BATCH, slot, NULL, n, done);
+	pthread_mutex_unlock(&km->lock);
+	return ret;
+}
+
+/**
  * kvmmem_close() - unmap the pool and close the handle
  * @km: the handle (NULL is allowed)
  */
@@ -463,6 +596,8 @@ void kvmmem_close(struct kvmmem *km)
 		return;
 	flush(km);
 	munmap(km->slots, km->nslots * PG);
+	if (km->win)
+		munmap(km->win, km->win_pages * PG);
 	if (km->status)
 		munmap((void *)km->status, PG);
 	close(km->fd);

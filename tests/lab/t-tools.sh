@@ -4,7 +4,8 @@
 # t-tools: libkvmmem and the kvmmem command in a Linux introspector, end to
 # end, with exact bytes: read, a 64 MiB dump compared with the target VMM's
 # own memory (read through /proc/PID/mem; the target's vCPUs do not run),
-# holes, find across chunk boundaries, watch of a live counter, the token
+# holes, find across chunk boundaries, watch of a live counter, libkvmmem's
+# single-page, batch and window calls, the token
 # from a file, standard input and the environment, and one clear line and
 # the documented exit code for each error.
 # lab-typical: 100
@@ -71,6 +72,23 @@ tail -c 65536 "$LAB/ram.bin" > "$LAB/want.bin"
 head -c 65536 /dev/zero >> "$LAB/want.bin"
 check "... RAM's last 64 KiB, then 64 KiB of zeros" cmp -s "$S/h.bin" "$LAB/want.bin"
 rm -f "$S/d.bin" "$S/h.bin" "$LAB/ram.bin" "$LAB/want.bin"
+
+# libkvmmem's mapping calls, outside its pool: one page, a batch, a window
+N=600
+cp "$BIN/libcheck" "$S/"
+out=$(intro_run "/mnt/libcheck /mnt/t.tok $P $N 2>&1; echo rc=\$?")
+diag "libcheck: $(paste -sd ' ' <<<"$out")"
+lsum=$(tvm tt sum $P $((N * 4096)))
+expect "libkvmmem: kvmmem_map gives the target's page, kvmmem_unmap undoes it" \
+	"map=$(tvm tt sum $P 4096 | cut -d= -f2) unmap=0" "$(grep '^map=' <<<"$out")"
+expect "... kvmmem_map_batch of $N pages: the target's exact bytes" "batch done=$N $lsum" \
+	"$(grep '^batch' <<<"$out")"
+expect "... kvmmem_window, kvmmem_window_map of $N pages into slots 100..: exact bytes" \
+	"window done=$N $lsum" "$(grep '^window' <<<"$out")"
+expect "... kvmmem_window_unmap empties the slots: they read as the revoked pattern" \
+	"emptied=kvmmem:revoked!" "$(grep '^emptied=' <<<"$out")"
+expect "... a second window on a handle: EBUSY; slots past its end: EINVAL" \
+	"again=EBUSY outside=EINVAL" "$(grep -E '^(again|outside)=' <<<"$out" | paste -sd ' ')"
 
 # find
 expect "kvmmem find: both matches, one across a 4 MiB chunk boundary" "$(printf '%#x\n%#x' $F2 $F1)" \
