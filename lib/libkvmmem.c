@@ -201,23 +201,40 @@ err_free:
 	return NULL;
 }
 
-static int batch(struct kvmmem *km, unsigned long cmd, uint32_t n, uint32_t *done)
+/*
+ * Issue @cmd (a map or unmap batch) over @ent[0..@n), at most
+ * KVMMEM_BATCH_MAX entries an ioctl; stops at the first error. *@done:
+ * entries done, from the first. The one place that talks batches.
+ */
+static int ioctl_batches(struct kvmmem *km, unsigned long cmd,
+			 struct kvmmem_batch_entry *ent, size_t n, size_t *done)
 {
-	struct kvmmem_batch b = { .count = n, .entries = (uintptr_t)km->ent };
-	int ret;
+	struct kvmmem_batch b = { 0 };
+	int ret = 0, e = 0;
 
 	if (cmd == KVM_INTRO_MEM_MAP_BATCH)
 		b.token = km->token;
-	ret = ioctl(km->fd, cmd, &b);
-	*done = b.done;
+	*done = 0;
+	while (*done < n) {
+		b.entries = (uintptr_t)(ent + *done);
+		b.count = n - *done < KVMMEM_BATCH_MAX ? n - *done : KVMMEM_BATCH_MAX;
+		b.done = 0;
+		ret = ioctl(km->fd, cmd, &b);
+		e = errno;
+		*done += b.done;
+		if (ret)
+			break;
+	}
 	memset(&b.token, 0, sizeof(b.token));
-	return ret;
+	errno = e;
+	return ret ? -1 : 0;
 }
 
 /* Unmap every slot. Lock held. */
 static int flush(struct kvmmem *km)
 {
-	uint32_t i, n = 0, done;
+	uint32_t i, n = 0;
+	size_t done;
 
 	for (i = 0; i < km->nslots; i++) {
 		if (!km->slot_pfn[i])
@@ -225,13 +242,14 @@ static int flush(struct kvmmem *km)
 		km->ent[n++].gva = (uintptr_t)(km->slots + i * PG);
 		km->slot_pfn[i] = 0;
 	}
-	return n ? batch(km, KVM_INTRO_MEM_UNMAP_BATCH, n, &done) : 0;
+	return n ? ioctl_batches(km, KVM_INTRO_MEM_UNMAP_BATCH, km->ent, n, &done) : 0;
 }
 
 /* Map target pages [pfn, pfn + n) into their slots (n <= nslots). */
 static int fill(struct kvmmem *km, uint64_t pfn, uint32_t n)
 {
-	uint32_t i, k = 0, miss = 0, done;
+	uint32_t i, k = 0, miss = 0;
+	size_t done;
 	uint64_t p;
 
 	for (i = 0; i < n; i++) {
@@ -241,7 +259,7 @@ static int fill(struct kvmmem *km, uint64_t pfn, uint32_t n)
 			km->slot_pfn[p] = 0;
 		}
 	}
-	if (k && batch(km, KVM_INTRO_MEM_UNMAP_BATCH, k, &done))
+	if (k && ioctl_batches(km, KVM_INTRO_MEM_UNMAP_BATCH, km->ent, k, &done))
 		return -1;
 	for (i = 0; i < n; i++) {
 		p = (pfn + i) % km->nslots;
@@ -252,7 +270,7 @@ static int fill(struct kvmmem *km, uint64_t pfn, uint32_t n)
 	}
 	if (!miss)
 		return 0;
-	i = batch(km, KVM_INTRO_MEM_MAP_BATCH, miss, &done);
+	i = ioctl_batches(km, KVM_INTRO_MEM_MAP_BATCH, km->ent, miss, &done);
 	for (k = 0; k < done; k++)
 		km->slot_pfn[(km->ent[k].gpa / PG) % km->nslots] = km->ent[k].gpa / PG + 1;
 	return i ? -1 : 0;
@@ -373,7 +391,6 @@ int kvmmem_map_batch(struct kvmmem *km, const uint64_t *gpas, void **addrs,
 		     size_t n, size_t *done)
 {
 	struct kvmmem_batch_entry *ent = calloc(n ? n : 1, sizeof(*ent));
-	struct kvmmem_batch b = { .token = km->token, .count = n };
 	uint8_t *area;
 	int ret, e;
 	size_t i;
@@ -381,11 +398,11 @@ int kvmmem_map_batch(struct kvmmem *km, const uint64_t *gpas, void **addrs,
 	*done = 0;
 	area = mmap(NULL, n * PG, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (!ent || area == MAP_FAILED || n > KVMMEM_BATCH_MAX) {
+	if (!ent || area == MAP_FAILED) {
 		if (area != MAP_FAILED)
 			munmap(area, n * PG);
 		free(ent);
-		errno = n > KVMMEM_BATCH_MAX ? EINVAL : ENOMEM;
+		errno = ENOMEM;
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
@@ -393,15 +410,12 @@ int kvmmem_map_batch(struct kvmmem *km, const uint64_t *gpas, void **addrs,
 		ent[i].gva = (uintptr_t)(area + i * PG);
 		addrs[i] = area + i * PG;
 	}
-	b.entries = (uintptr_t)ent;
-	ret = ioctl(km->fd, KVM_INTRO_MEM_MAP_BATCH, &b);
-	*done = b.done;
-	if (b.done < n) {
+	ret = ioctl_batches(km, KVM_INTRO_MEM_MAP_BATCH, ent, n, done);
+	if (*done < n) {
 		e = errno;
-		munmap(area + b.done * PG, (n - b.done) * PG);
+		munmap(area + *done * PG, (n - *done) * PG);
 		errno = e;
 	}
-	memset(&b.token, 0, sizeof(b.token));
 	free(ent);
 	return ret;
 }
@@ -433,18 +447,24 @@ void *kvmmem_map(struct kvmmem *km, uint64_t gpa)
 int kvmmem_unmap_batch(struct kvmmem *km, void *const *addrs, size_t n,
 		       size_t *done)
 {
+	struct kvmmem_batch_entry *ent = calloc(n ? n : 1, sizeof(*ent));
 	size_t i;
-	int ret;
+	int ret, e;
 
 	*done = 0;
-	for (i = 0; i < n; i++) {
-		ret = ioctl(km->fd, KVM_INTRO_MEM_UNMAP, (unsigned long)addrs[i]);
-		if (ret)
-			return -1;
-		munmap(addrs[i], PG);
-		*done = i + 1;
+	if (!ent) {
+		errno = ENOMEM;
+		return -1;
 	}
-	return 0;
+	for (i = 0; i < n; i++)
+		ent[i].gva = (uintptr_t)addrs[i];
+	ret = ioctl_batches(km, KVM_INTRO_MEM_UNMAP_BATCH, ent, n, done);
+	e = errno;
+	for (i = 0; i < *done; i++)
+		munmap(addrs[i], PG);
+	free(ent);
+	errno = e;
+	return ret;
 }
 
 /**
@@ -503,10 +523,9 @@ void *kvmmem_window(struct kvmmem *km, size_t pages)
 static int window_batch(struct kvmmem *km, unsigned long cmd, size_t slot,
 			const uint64_t *gpas, size_t n, size_t *done)
 {
-	struct kvmmem_batch b = { .token = km->token };
 	struct kvmmem_batch_entry *ent;
-	int ret = 0, e = 0;
 	size_t i;
+	int ret, e;
 
 	*done = 0;
 	if (!km->win || slot > km->win_pages || n > km->win_pages - slot) {
@@ -522,20 +541,11 @@ static int window_batch(struct kvmmem *km, unsigned long cmd, size_t slot,
 		ent[i].gpa = gpas ? gpas[i] : 0;
 		ent[i].gva = (uintptr_t)(km->win + (slot + i) * PG);
 	}
-	while (*done < n) {
-		b.entries = (uintptr_t)(ent + *done);
-		b.count = n - *done < KVMMEM_BATCH_MAX ? n - *done : KVMMEM_BATCH_MAX;
-		b.done = 0;
-		ret = ioctl(km->fd, cmd, &b);
-		e = errno;
-		*done += b.done;
-		if (ret)
-			break;
-	}
-	memset(&b.token, 0, sizeof(b.token));
+	ret = ioctl_batches(km, cmd, ent, n, done);
+	e = errno;
 	free(ent);
 	errno = e;
-	return ret ? -1 : 0;
+	return ret;
 }
 
 /**

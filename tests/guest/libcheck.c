@@ -10,6 +10,7 @@
  *
  *   map        kvmmem_map() of the page at GPA, then kvmmem_unmap()
  *   batch      kvmmem_map_batch() of PAGES pages from GPA (done, sum)
+ *   unbatch    kvmmem_unmap_batch() of them (return value, done)
  *   window     kvmmem_window() of PAGES + 100 slots, kvmmem_window_map()
  *              of the PAGES pages into slots 100.. (done, sum)
  *   emptied    slot 100's first 16 bytes after kvmmem_window_unmap()
@@ -67,7 +68,9 @@ int main(int argc, char **argv)
 	/* the library maps a batch at consecutive addresses */
 	printf("batch done=%zu sum=0x%016" PRIx64 "\n", done,
 	       done ? fnv(addrs[0], done * PG) : 0);
-	kvmmem_unmap_batch(km, addrs, done, &done);
+	i = done;
+	printf("unbatch=%d", kvmmem_unmap_batch(km, addrs, i, &done));
+	printf(" done=%zu\n", done);
 
 	w = kvmmem_window(km, pages + 100);
 	if (!w)

@@ -6,8 +6,9 @@
 # own memory (read through /proc/PID/mem; the target's vCPUs do not run),
 # holes, find across chunk boundaries, watch of a live counter, libkvmmem's
 # single-page, batch and window calls, the token
-# from a file, standard input and the environment, and one clear line and
-# the documented exit code for each error.
+# from a file, standard input and the environment, its delivery through a
+# hot-added port (to a VM named by pid, and by libvirt domain name), and
+# one clear line and the documented exit code for each error.
 # lab-typical: 100
 . "$(dirname "$0")/lib.sh"
 
@@ -83,6 +84,7 @@ expect "libkvmmem: kvmmem_map gives the target's page, kvmmem_unmap undoes it" \
 	"map=$(tvm tt sum $P 4096 | cut -d= -f2) unmap=0" "$(grep '^map=' <<<"$out")"
 expect "... kvmmem_map_batch of $N pages: the target's exact bytes" "batch done=$N $lsum" \
 	"$(grep '^batch' <<<"$out")"
+expect "... kvmmem_unmap_batch unmaps all $N (batched ioctls)" "unbatch=0 done=$N" "$(grep '^unbatch=' <<<"$out")"
 expect "... kvmmem_window, kvmmem_window_map of $N pages into slots 100..: exact bytes" \
 	"window done=$N $lsum" "$(grep '^window' <<<"$out")"
 expect "... kvmmem_window_unmap empties the slots: they read as the revoked pattern" \
@@ -141,8 +143,13 @@ expect "... it is the granted token (same sha256)" "$(sha256sum < "$LAB/d.tok")"
 out=$(intro_run "$K --token-port read $P 16 2>&1; echo rc=\$?" 90)
 expect "... the port gives it once: one line, exit 3" \
 	"kvmmem: the token port org.kvmmem.token gave nothing (it is read once)|rc=3" "$(paste -sd '|' <<<"$out")"
-check "kvmmem-host deliver sends it again (a new port replaces the old one)" \
-	"$BIN/kvmmem-host" deliver --introspector "$(intro_pid)" --token-file "$LAB/d.tok"
+# again, as for a VM that libvirt runs: named through libvirt's pid file,
+# its QMP socket given with --qmp (libvirt keeps the VM's own monitor)
+mkdir -p "$LAB/libvirt"
+printf '%s' "$(intro_pid)" >"$LAB/libvirt/intro.pid"
+check "kvmmem-host deliver sends it again to libvirt:NAME --qmp PATH (a new port replaces the old one)" \
+	env KVMMEM_LIBVIRT_RUNDIR="$LAB/libvirt" "$BIN/kvmmem-host" deliver --introspector libvirt:intro \
+	--qmp "$LAB/intro.qmp" --token-file "$LAB/d.tok"
 expect "... and kvmmem --token-port read gives the target's bytes" "$want" \
 	"$(intro_run "$K --token-port read $P 32 --raw | od -An -tx1 | tr -d ' \\n'" 90)"
 

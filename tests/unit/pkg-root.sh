@@ -32,6 +32,8 @@ if [ -z "$tools" ] || [ -z "$dkms" ] || [ $# = 0 ]; then
 	exit 1
 fi
 T=$(mktemp -d)
+# every way out: the mounts go with the namespace, the directory with this
+trap 'umount -R "$T" 2>/dev/null; rmdir "$T"' EXIT
 R=$T/root
 mount -t tmpfs tmpfs "$T" && mkdir -p "$T/upper" "$T/work" "$R" &&
 	mount -t overlay overlay -o "lowerdir=/,upperdir=$T/upper,workdir=$T/work" "$R" ||
@@ -67,5 +69,3 @@ mkdir -p "$OUT" &&
 	tar -xpf - -C "$OUT"
 check "what dpkg changed is kept for the lab ($(du -sh "$OUT" | cut -f1) in build/pkgroot)" \
 	test -f "$OUT/usr/bin/kvmmem"
-umount "$R" "$T"
-rmdir "$T"
