@@ -102,15 +102,23 @@ exit \$(cat /tmp/lab-rc)
 EOF
 chmod +x "$logs/cmd.sh"
 : > "$logs/results.log"
+# A reset of the lab host (a triple fault leaves no kernel message) stops
+# it instead of ending QEMU; watch.py then keeps its CPUs' state in
+# stopped.log and quits QEMU, as it does at once on a power-off.
+rm -f "$logs/qmp.sock" "$logs/stopped.log"
 timeout --foreground -k 10 "$limit" "${qemu[@]}" \
+	-action shutdown=pause -qmp "unix:$logs/qmp.sock,server=on,wait=off" \
 	-serial "file:$logs/console.log" -serial "file:$logs/results.log" \
 	-append "$cmdline kvmmem.run=$logs/cmd.sh kvmmem.out=/dev/ttyS1" \
 	</dev/null >"$logs/qemu.log" 2>&1 &
 qpid=$!
+python3 "$top/scripts/lab/watch.py" "$logs/qmp.sock" "$logs/stopped.log" 2>>"$logs/qemu.log" &
+wpid=$!
 tail -n +1 -f --pid=$qpid "$logs/results.log" | grep -av '^KVMMEM-EXIT ' &
 tpid=$!
 wait $qpid
 qrc=$?
+wait $wpid 2>/dev/null
 wait $tpid 2>/dev/null
 
 rc=$(sed -n 's/^KVMMEM-EXIT \([0-9]*\).*/\1/p' "$logs/results.log" | tail -1)
@@ -121,7 +129,10 @@ elif [ -z "$rc" ]; then
 	echo "# lab: QEMU ended (rc $qrc) before the command finished; logs in $logs"
 	# a triple fault resets the lab host silently: show where it was
 	grep -q 'Triple fault' "$logs/qemu-debug.log" 2>/dev/null &&
-		grep -a -B2 -A24 'Triple fault' "$logs/qemu-debug.log" | head -n 40 | sed 's/^/# /'
+		echo "# lab: the lab host triple-faulted"
+	[ -s "$logs/stopped.log" ] &&
+		grep -aE '^(lab host|== cpu|RSI|RIP|CS |GS |CR0|EFER)' "$logs/stopped.log" |
+		head -n 30 | sed 's/^/# /'
 	rc=125
 fi
 exit "$rc"
