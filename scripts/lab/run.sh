@@ -127,12 +127,13 @@ if [ $qrc = 124 ] || [ $qrc = 137 ]; then
 	rc=124
 elif [ -z "$rc" ]; then
 	echo "# lab: QEMU ended (rc $qrc) before the command finished; logs in $logs"
-	# a triple fault resets the lab host silently: show where it was
+	# a triple fault resets the lab host silently
 	grep -q 'Triple fault' "$logs/qemu-debug.log" 2>/dev/null &&
 		echo "# lab: the lab host triple-faulted"
-	[ -s "$logs/stopped.log" ] &&
-		grep -aE '^(lab host|== cpu|RSI|RIP|CS |GS |CR0|EFER)' "$logs/stopped.log" |
-		head -n 30 | sed 's/^/# /'
 	rc=125
 fi
+# where the lab host's CPUs were when it reset or ran out of time
+[ -s "$logs/stopped.log" ] &&
+	grep -aE '^(lab host|== cpu|RSI|RIP|CS |GS |CR0|EFER)' "$logs/stopped.log" |
+	head -n 30 | sed 's/^/# /'
 exit "$rc"

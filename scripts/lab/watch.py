@@ -3,15 +3,16 @@
 #
 # watch.py QMPSOCKET OUT: ends the lab host's QEMU, which runs with
 # "-action shutdown=pause" so that a reset (a triple fault, say) stops it
-# with the CPUs as the fault left them. On a power-off or a signal this
-# only quits QEMU; on a guest reset it first writes every CPU's registers,
-# the code at its RIP and the top of its stack to OUT, then quits.
+# with the CPUs as the fault left them. On a power-off this only quits
+# QEMU; on a guest reset, or the signal of run.sh's time limit (a lab host
+# that hangs), it first writes every CPU's registers, the code at its RIP
+# and the top of its stack ($esp: QEMU's name for RSP) to OUT, then quits.
 import json
 import socket
 import sys
 import time
 
-QUIT_ONLY = ("guest-shutdown", "host-qmp-quit", "host-signal", "host-ui")
+QUIT_ONLY = ("guest-shutdown", "host-qmp-quit", "host-ui")
 
 
 def connect(path):
@@ -56,7 +57,7 @@ def main():
                 for cpu in cpus:
                     n = cpu.get("cpu-index", 0)
                     out.write("== cpu %d\n" % n)
-                    for cmd in ("info registers", "x/12i $pc", "x/32gx $rsp"):
+                    for cmd in ("info registers", "x/12i $pc", "x/32gx $esp"):
                         out.write("-- %s\n%s" % (cmd, hmp(cmd, n)))
         try:
             reply("quit")

@@ -58,7 +58,40 @@ load_kvm() {
 	if ! [ -d /sys/module/kvm_amd ] && ! [ -d /sys/module/kvm_intel ]; then
 		if grep -qw svm /proc/cpuinfo; then modprobe kvm_amd; else modprobe kvm_intel; fi || return 1
 	fi
+	trace_shutdowns
 	keep_vm
+}
+# A VM that triple-faults leaves nothing on its console: KVM sees a
+# shutdown exit (SVM's 0x7f; VMX's triple-fault exit is 2) and resets the
+# vCPU. Trace those exits, with the RIP, for vm_deaths.
+TRACE=/sys/kernel/tracing
+trace_shutdowns() {
+	local e=$TRACE/events/kvm/kvm_exit code=2
+
+	[ -d "$e" ] || return 0
+	grep -qw svm /proc/cpuinfo && code=127
+	echo "exit_reason == $code" >"$e/filter" && echo 1 >"$e/enable"
+}
+# vm_deaths: the traced shutdown exits, each with the symbol of its RIP in
+# the introspector's kernel (it boots with nokaslr)
+vm_deaths() {
+	local l rip
+
+	grep -a 'kvm_exit:' "$TRACE/trace" 2>/dev/null | tail -n 3 | while read -r l; do
+		rip=$(sed -n 's/.* rip 0x\([0-9a-f]*\).*/\1/p' <<<"$l")
+		echo "# shutdown exit (a triple fault): $l${rip:+ [$(sym_of "$rip")]}"
+	done
+}
+# sym_of HEX: the kernel symbol at or below address HEX of a nokaslr
+# introspector: the lab host runs the same kernel, so its kallsyms shifted
+# by its own KASLR offset (Debian's System.map is a stub)
+sym_of() {
+	local text
+
+	[ "$GKVER" = "$KVER" ] || { echo "?"; return; }
+	text=$(awk '$3 == "_text" { print $1; exit }' /proc/kallsyms)
+	sort /proc/kallsyms | awk -v r="$(printf '%016x' $((0x$1 - 0xffffffff81000000 + 0x$text)))" \
+		'$1 > r { past = 1 } !past { s = $3 } END { print s ? s : "?" }'
 }
 # keep_vm: an idle tiny VM for the whole lab. Creating the first VM and
 # vCPU (and destroying the last) flips static keys (preempt notifiers, "a
@@ -140,7 +173,7 @@ intro_qemu() {
 	exec qemu-system-x86_64 -enable-kvm -cpu qemu64,-svm,-vmx -smp 1 -m "$1" \
 		-nodefaults -nographic $2 \
 		-kernel "/boot/vmlinuz-$GKVER" -initrd "$TOP/build/lab/$GKVER/initramfs.cpio" \
-		-append "console=ttyS0 panic=-1 loglevel=5 rcupdate.rcu_cpu_stall_timeout=300 watchdog_thresh=60 kvmmem.share=1 kvmmem.proj=$TOP $3" \
+		-append "console=ttyS0 nokaslr panic=-1 loglevel=5 rcupdate.rcu_cpu_stall_timeout=300 watchdog_thresh=60 kvmmem.share=1 kvmmem.proj=$TOP $3" \
 		-virtfs "local,path=${INTRO_ROOT:-/},mount_tag=rootfs,security_model=none,readonly=on,multidevs=remap" \
 		-virtfs "local,path=$INTRO_SHARE,mount_tag=share,security_model=none,multidevs=remap" \
 		-serial "file:$LAB/intro-console$4.log" \
@@ -166,9 +199,13 @@ intro_boot_systemd() {
 	local rc=$?
 	[ -s "$INTRO_SHARE/boot.result" ] && return 0
 	diag "the introspector's systemd boot recorded nothing (its QEMU ended with status $rc; 124 is the time limit); its console and QEMU's messages:"
+	intro_systemd_log
+	return 1
+}
+# intro_systemd_log: the end of that boot's console, and its QEMU's messages
+intro_systemd_log() {
 	tail -n 40 "$LAB/intro-console-systemd.log" | sed 's/^/# intro: /'
 	sed 's/^/# intro-qemu: /' "$LAB/intro-qemu.log"
-	return 1
 }
 # boot_result KEY: what the systemd boot's script recorded for KEY
 boot_result() { sed -n "s/^$1: //p" "$INTRO_SHARE/boot.result" 2>/dev/null; }
@@ -257,7 +294,7 @@ PY
 intro_log() {
 	sed 's/^/# intro: /' "$LAB/intro-console.log" | tail -n 40
 	sed 's/^/# intro VMM: /' "$LAB/intro-qemu.log" 2>/dev/null | tail -n 20
-	kill -0 "$INTRO_PID" 2>/dev/null || echo "# the introspector's VMM has exited"
+	kill -0 "$INTRO_PID" 2>/dev/null || { echo "# the introspector's VMM has exited"; vm_deaths; }
 }
 intro_stop() {
 	touch "$INTRO_SHARE/halt"
