@@ -132,7 +132,7 @@ elif [ -z "$rc" ]; then
 		echo "# lab: the lab host triple-faulted"
 	rc=125
 fi
-# where the lab host's CPUs were when it reset or ran out of time
+# where the lab host's CPUs were when it reset
 [ -s "$logs/stopped.log" ] &&
 	grep -aE '^(lab host|== cpu|RSI|RIP|CS |GS |CR0|EFER)' "$logs/stopped.log" |
 	head -n 30 | sed 's/^/# /'

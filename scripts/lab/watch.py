@@ -4,15 +4,16 @@
 # watch.py QMPSOCKET OUT: ends the lab host's QEMU, which runs with
 # "-action shutdown=pause" so that a reset (a triple fault, say) stops it
 # with the CPUs as the fault left them. On a power-off this only quits
-# QEMU; on a guest reset, or the signal of run.sh's time limit (a lab host
-# that hangs), it first writes every CPU's registers, the code at its RIP
-# and the top of its stack ($esp: QEMU's name for RSP) to OUT, then quits.
+# QEMU; on a guest reset it first writes every CPU's registers, the code at
+# its RIP and the top of its stack ($esp: QEMU's name for RSP) to OUT, then
+# quits. (QEMU 7.2 exits at once on a signal, so a lab host that hangs
+# until run.sh's time limit leaves no such record.)
 import json
 import socket
 import sys
 import time
 
-QUIT_ONLY = ("guest-shutdown", "host-qmp-quit", "host-ui")
+QUIT_ONLY = ("guest-shutdown", "host-qmp-quit", "host-signal", "host-ui")
 
 
 def connect(path):

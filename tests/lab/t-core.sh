@@ -275,6 +275,16 @@ expect "... and the target is untouched" "val=0x1122334455667788" "$(tvm tgt gre
 expect "the introspector can still unmap it" "rax=0x0" "$(tvm ti hc 33 0x403000 0 0)"
 "$BIN/kvmmem-host" list | sed 's/^/# /'
 
+# expiry while mapped: the reaper ends the grant, as revoke does
+ex=$(grant $LAB/ti-ex.tok $tpid $ipid --expire 3000)
+tvm_token ti $LAB/ti-ex.tok $TOK
+expect "a map under a grant that expires in 3 s" "rax=0x0" "$(tvm ti hc 32 $TOK $M 0x409000)"
+expect "... reads the target's bytes" "$(tvm tgt gread $M)" "$(tvm ti gread 0x409000)"
+wait_until 15 "! '$BIN/kvmmem-host' list | awk '{ print \$1 }' | grep -qx '$ex'"
+expect "on expiry the mapping reads the revoked pattern" "val=0x723a6d656d6d766b" "$(tvm ti gread 0x409000)"
+check "... the grant ended as expired (kernel log)" sh -c "dmesg | grep -q 'grant $ex (.*) ended: expired'"
+expect "... and the introspector unmaps it" "rax=0x0" "$(tvm ti hc 33 0x409000 0 0)"
+
 # a page the target never touched reads zeros, and its first write shows
 U=0x1000000
 tvm_token ti $LAB/ti-ro.tok $TOK
