@@ -396,6 +396,10 @@ int kvmmem_map_batch(struct kvmmem *km, const uint64_t *gpas, void **addrs,
 	size_t i;
 
 	*done = 0;
+	if (!n) {	/* mmap() of 0 bytes fails: nothing to map is not ENOMEM */
+		free(ent);
+		return 0;
+	}
 	area = mmap(NULL, n * PG, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (!ent || area == MAP_FAILED) {
