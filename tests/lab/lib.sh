@@ -118,13 +118,13 @@ stat_of() {
 }
 
 # --- tvm: tiny VMs ----------------------------------------------------------
-# tvm_start NAME [MiB]; tvm NAME COMMAND... prints the answer line (waits
-# TVM_WAIT seconds at most, 30 by default).
+# tvm_start NAME [MiB [memfd]]; tvm NAME COMMAND... prints the answer line
+# (waits TVM_WAIT seconds at most, 30 by default).
 tvm_start() {
 	local n=$1 fd
 	rm -f "$LAB/$n.in" "$LAB/$n.out"
 	mkfifo "$LAB/$n.in"
-	"$BIN/tvm" "${2:-64}" <"$LAB/$n.in" >"$LAB/$n.out" 2>"$LAB/$n.err" &
+	"$BIN/tvm" "${2:-64}" ${3:+"$3"} <"$LAB/$n.in" >"$LAB/$n.out" 2>"$LAB/$n.err" &
 	eval "TVM_PID_$n=$!"
 	exec {fd}>"$LAB/$n.in"
 	eval "TVM_FD_$n=$fd"

@@ -133,6 +133,53 @@ expect "... unmap" "rax=0x0" "$(tvm ti hc 33 0x404000 0 0)"
 wait_until 5 '[ "$(stat_of pinned_pages)" = 0 ]'
 expect "... after which neither the old nor the new page stays pinned" "0" "$(stat_of pinned_pages)"
 
+# the same with memfd-backed RAM (QEMU's memory-backend-memfd): the target's
+# VMM punches a hole in the memfd under a live mapping
+tvm_start tm 64 memfd
+tmrw=$(grant $LAB/tm-rw.tok "$(tvm_pid tm)" $ipid --rw)
+tmro=$(grant $LAB/tm-ro.tok "$(tvm_pid tm)" $ipid)
+tvm_token ti $LAB/tm-rw.tok $TOK
+tvm tm gwrite $X 0x4444444444444444 >/dev/null
+expect "memfd-backed target: map a page it will punch out" "rax=0x1" "$(tvm ti hc 32 $TOK $X 0x404000)"
+expect "... the introspector sees the target's value" "val=0x4444444444444444" "$(tvm ti gread 0x404000)"
+rs=$(stat_of resyncs)
+expect "... the target's VMM punches a hole for the page" "ok" "$(tvm tm punch $X)"
+wait_until 10 '[ "$(tvm ti gread 0x404000)" = "val=0x0" ]'
+expect "... the introspector then reads what the target reads: zeros" "val=0x0|val=0x0" \
+	"$(tvm ti gread 0x404000)|$(tvm tm gread $X)"
+tvm tm gwrite $X 0x5555555555555555 >/dev/null
+wait_until 10 '[ "$(tvm ti gread 0x404000)" = "val=0x5555555555555555" ]'
+expect "... the target's next write shows through the mapping" "val=0x5555555555555555" "$(tvm ti gread 0x404000)"
+check "... through the target's MMU notifier (resyncs counter moved)" test "$(stat_of resyncs)" -gt "$rs"
+tvm ti gwrite 0x404000 0x6666666666666666 >/dev/null
+expect "... and the introspector's writes reach the target's new page" "val=0x6666666666666666" "$(tvm tm gread $X)"
+expect "... unmap" "rax=0x0" "$(tvm ti hc 33 0x404000 0 0)"
+# read-only: a hole has no zero page whose replacement would notify us, so
+# holding the page fills the hole with one zeroed page (see the README)
+Y=$((X + 0x1000))
+tvm_token ti $LAB/tm-ro.tok $TOK
+b=$(tvm tm blocks)
+h=$(stat_of held_pages)
+expect "memfd-backed target, read-only: map a page it never touched" "rax=0x0" "$(tvm ti hc 32 $TOK $Y 0x404000)"
+expect "... reads zeros" "val=0x0" "$(tvm ti gread 0x404000)"
+expect "... the memfd gains exactly that one page (blocks of 512 bytes)" "blocks=$((${b#blocks=} + 8))" "$(tvm tm blocks)"
+expect "... which the module holds" "$((h + 1))" "$(stat_of held_pages)"
+tvm tm gwrite $Y 0x7777777777777777 >/dev/null
+expect "... the target's first write is visible at once (the same page)" "val=0x7777777777777777" "$(tvm ti gread 0x404000)"
+expect "... the target punches it out under the read-only mapping" "ok" "$(tvm tm punch $Y)"
+wait_until 10 '[ "$(tvm ti gread 0x404000)" = "val=0x0" ]'
+expect "... the introspector reads zeros" "val=0x0" "$(tvm ti gread 0x404000)"
+tvm tm gwrite $Y 0x0808080808080808 >/dev/null
+wait_until 10 '[ "$(tvm ti gread 0x404000)" = "val=0x808080808080808" ]'
+expect "... and then the target's next write" "val=0x808080808080808" "$(tvm ti gread 0x404000)"
+expect "... unmap" "rax=0x0" "$(tvm ti hc 33 0x404000 0 0)"
+wait_until 5 '[ "$(stat_of held_pages)" = "$h" ]'
+expect "... after which nothing more is held" "$h" "$(stat_of held_pages)"
+"$BIN/kvmmem-host" revoke "$tmrw"
+"$BIN/kvmmem-host" revoke "$tmro"
+tvm_stop tm
+tvm_token ti $LAB/ti-rw.tok $TOK
+
 # dirty logging (live migration) on the target: a read-write mapping made
 # before it starts is revoked, a read-only one stays; new read-write maps
 # are refused

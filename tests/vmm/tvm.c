@@ -5,8 +5,10 @@
  * 2 GiB), a long-mode vCPU that runs
  * single instructions on command (hypercalls, guest reads and writes
  * through the nested page tables), and an optional second vCPU that keeps
- * incrementing a counter. Commands come one per line on stdin; each gets
- * exactly one answer line on stdout.
+ * incrementing a counter. Usage: tvm [MiB [memfd]]; with "memfd" the RAM is
+ * a shared mapping of a memfd, as QEMU's memory-backend-memfd makes it.
+ * Commands come one per line on stdin; each gets exactly one answer line
+ * on stdout.
  *
  *   hc NR A0 A1 A2         issue a hypercall; prints "rax=0x..."
  *   cpl N                  run vCPU 0 at privilege level N; prints "cpl=N"
@@ -29,6 +31,10 @@
  *   wsum GPA LEN           prints "wsum=0x..." (the same over 64-bit words)
  *   discard GPA            MADV_DONTNEED the page: the VMM drops it, as a
  *                          balloon does; prints "ok"
+ *   punch GPA              punch a hole for the page in the RAM's memfd (a
+ *                          memfd-backed VMM's balloon); prints "ok"
+ *   blocks                 prints "blocks=N": 512-byte blocks the RAM's
+ *                          memfd holds (its populated pages)
  *   dirtylog 0|1           turn KVM dirty logging of the RAM slot off/on
  *   fuzz N SEED TOKGPA     N random and crafted kvmmem hypercalls (32, 33, status,
  *                          window, batch, neighbours) from vCPU 0, with the valid
@@ -56,6 +62,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cpuid.h>
 
@@ -72,7 +79,7 @@ struct vcpu {
 	struct kvm_run *run;
 };
 
-static int kvm_fd, vm_fd;
+static int kvm_fd, vm_fd, ram_fd = -1;
 static uint8_t *ram;
 static uint64_t ram_size;
 static struct vcpu vcpus[2];
@@ -282,7 +289,7 @@ static void write_code(void)
 	memcpy(ram + CODE1_GPA, "\x48\xff\x03\xe6\x80\xeb\xf9", 7);
 }
 
-static void setup_vm(uint64_t mib)
+static void setup_vm(uint64_t mib, int memfd)
 {
 	struct kvm_userspace_memory_region mr = { 0 };
 	uint64_t *pml4, *pdpt, *pd;
@@ -297,8 +304,16 @@ static void setup_vm(uint64_t mib)
 	vm_fd = ioctl(kvm_fd, KVM_CREATE_VM, 0);
 	if (vm_fd < 0)
 		die("KVM_CREATE_VM");
-	ram = mmap(NULL, ram_size, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (memfd) {
+		ram_fd = memfd_create("tvm-ram", MFD_CLOEXEC);
+		if (ram_fd < 0 || ftruncate(ram_fd, ram_size))
+			die("memfd RAM");
+		ram = mmap(NULL, ram_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+			   ram_fd, 0);
+	} else {
+		ram = mmap(NULL, ram_size, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	}
 	if (ram == MAP_FAILED)
 		die("mmap RAM");
 	mr.memory_size = ram_size;
@@ -635,6 +650,21 @@ static void command(char *line)
 			printf("madvise: %s\n", strerror(errno));
 		else
 			printf("ok\n");
+	} else if (!strcmp(cmd, "punch") && n >= 2 && in_ram(a[0], 8)) {
+		if (ram_fd < 0)
+			printf("punch: RAM is not a memfd\n");
+		else if (fallocate(ram_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+				   a[0] & ~0xfffULL, 0x1000))
+			printf("fallocate: %s\n", strerror(errno));
+		else
+			printf("ok\n");
+	} else if (!strcmp(cmd, "blocks") && ram_fd >= 0) {
+		struct stat st;
+
+		if (fstat(ram_fd, &st))
+			printf("fstat: %s\n", strerror(errno));
+		else
+			printf("blocks=%lld\n", (long long)st.st_blocks);
 	} else if (!strcmp(cmd, "dirtylog") && n >= 2) {
 		struct kvm_userspace_memory_region mr = {
 			.flags = a[0] ? KVM_MEM_LOG_DIRTY_PAGES : 0,
@@ -679,7 +709,8 @@ int main(int argc, char **argv)
 
 	sigaction(SIGUSR1, &sa, NULL);
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	setup_vm(argc > 1 ? strtoull(argv[1], NULL, 0) : 64);
+	setup_vm(argc > 1 ? strtoull(argv[1], NULL, 0) : 64,
+		 argc > 2 && !strcmp(argv[2], "memfd"));
 	printf("ready pid=%d ram=%" PRIu64 "\n", getpid(), ram_size >> 20);
 	while (fgets(line, sizeof(line), stdin))
 		command(line);
