@@ -104,7 +104,8 @@ chmod +x "$logs/cmd.sh"
 : > "$logs/results.log"
 # A reset of the lab host (a triple fault leaves no kernel message) stops
 # it instead of ending QEMU; watch.py then keeps its CPUs' state in
-# stopped.log and quits QEMU, as it does at once on a power-off.
+# stopped.log and quits QEMU, as it does at once on a power-off. A lab host
+# still running 8 s before the limit gets its CPUs' state kept the same way.
 rm -f "$logs/qmp.sock" "$logs/stopped.log"
 timeout --foreground -k 10 "$limit" "${qemu[@]}" \
 	-action shutdown=pause -qmp "unix:$logs/qmp.sock,server=on,wait=off" \
@@ -112,7 +113,8 @@ timeout --foreground -k 10 "$limit" "${qemu[@]}" \
 	-append "$cmdline kvmmem.run=$logs/cmd.sh kvmmem.out=/dev/ttyS1" \
 	</dev/null >"$logs/qemu.log" 2>&1 &
 qpid=$!
-python3 "$top/scripts/lab/watch.py" "$logs/qmp.sock" "$logs/stopped.log" 2>>"$logs/qemu.log" &
+python3 "$top/scripts/lab/watch.py" "$logs/qmp.sock" "$logs/stopped.log" \
+	$(($(date +%s) + limit - 8)) 2>>"$logs/qemu.log" &
 wpid=$!
 tail -n +1 -f --pid=$qpid "$logs/results.log" | grep -av '^KVMMEM-EXIT ' &
 tpid=$!
@@ -132,8 +134,8 @@ elif [ -z "$rc" ]; then
 		echo "# lab: the lab host triple-faulted"
 	rc=125
 fi
-# where the lab host's CPUs were when it reset
+# where the lab host's CPUs were when it reset or hung
 [ -s "$logs/stopped.log" ] &&
 	grep -aE '^(lab host|== cpu|RSI|RIP|CS |GS |CR0|EFER)' "$logs/stopped.log" |
-	head -n 30 | sed 's/^/# /'
+	head -n 45 | sed 's/^/# /'
 exit "$rc"

@@ -1,14 +1,17 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0
 #
-# watch.py QMPSOCKET OUT: ends the lab host's QEMU, which runs with
-# "-action shutdown=pause" so that a reset (a triple fault, say) stops it
-# with the CPUs as the fault left them. On a power-off this only quits
+# watch.py QMPSOCKET OUT [DEADLINE]: ends the lab host's QEMU, which runs
+# with "-action shutdown=pause" so that a reset (a triple fault, say) stops
+# it with the CPUs as the fault left them. On a power-off this only quits
 # QEMU; on a guest reset it first writes every CPU's registers, the code at
 # its RIP and the top of its stack ($esp: QEMU's name for RSP) to OUT, then
-# quits. (QEMU 7.2 exits at once on a signal, so a lab host that hangs
-# until run.sh's time limit leaves no such record.)
+# quits. QEMU 7.2 exits at once on a signal, so for a lab host that hangs
+# until run.sh's time limit, watch.py writes the same to OUT at DEADLINE
+# (seconds since the epoch, a few seconds before the limit), three times a
+# second apart, so that a CPU spinning in a loop shows where.
 import json
+import select
 import socket
 import sys
 import time
@@ -27,45 +30,74 @@ def connect(path):
     sys.exit("watch.py: no QMP socket at " + path)
 
 
-def main():
-    sock = connect(sys.argv[1])
-    f = sock.makefile("rw")
+class Qmp:
+    def __init__(self, sock):
+        self.sock = sock
+        self.buf = b""
 
-    def reply(cmd, **args):
-        f.write(json.dumps({"execute": cmd, "arguments": args}) + "\n")
-        f.flush()
-        for line in f:
-            msg = json.loads(line)
+    def line(self, timeout=None):
+        """The next message, or None when TIMEOUT seconds pass first."""
+        while b"\n" not in self.buf:
+            if not select.select([self.sock], [], [], timeout)[0]:
+                return None
+            data = self.sock.recv(65536)
+            if not data:
+                raise OSError("QMP closed")
+            self.buf += data
+        raw, self.buf = self.buf.split(b"\n", 1)
+        return json.loads(raw)
+
+    def reply(self, cmd, **args):
+        self.sock.sendall((json.dumps({"execute": cmd, "arguments": args}) +
+                           "\n").encode())
+        while True:
+            msg = self.line()
             if "return" in msg or "error" in msg:
                 return msg.get("return", msg.get("error"))
-        return None
 
-    def hmp(line, cpu):
-        return reply("human-monitor-command",
-                     **{"command-line": line, "cpu-index": cpu})
+    def dump(self, out):
+        for cpu in self.reply("query-cpus-fast") or []:
+            n = cpu.get("cpu-index", 0)
+            out.write("== cpu %d\n" % n)
+            for cmd in ("info registers", "x/12i $pc", "x/32gx $esp"):
+                text = self.reply("human-monitor-command",
+                                  **{"command-line": cmd, "cpu-index": n})
+                out.write("-- %s\n%s" % (cmd, text))
 
-    f.readline()  # the greeting
-    reply("qmp_capabilities")
-    for line in f:
-        msg = json.loads(line)
+
+def main():
+    q = Qmp(connect(sys.argv[1]))
+    deadline = float(sys.argv[3]) if len(sys.argv) > 3 else None
+    q.line()  # the greeting
+    q.reply("qmp_capabilities")
+    while True:
+        wait = None if deadline is None else max(deadline - time.time(), 0)
+        msg = q.line(wait)
+        if msg is None:
+            with open(sys.argv[2], "w") as out:
+                for i in range(3):
+                    out.write("lab host still running at its time limit "
+                              "(sample %d)\n" % (i + 1))
+                    q.dump(out)
+                    time.sleep(1)
+            deadline = None
+            continue
         if msg.get("event") != "SHUTDOWN":
             continue
         reason = msg.get("data", {}).get("reason", "")
         if reason not in QUIT_ONLY:
             with open(sys.argv[2], "w") as out:
                 out.write("lab host stopped by a %s\n" % reason)
-                cpus = reply("query-cpus-fast") or []
-                for cpu in cpus:
-                    n = cpu.get("cpu-index", 0)
-                    out.write("== cpu %d\n" % n)
-                    for cmd in ("info registers", "x/12i $pc", "x/32gx $esp"):
-                        out.write("-- %s\n%s" % (cmd, hmp(cmd, n)))
+                q.dump(out)
         try:
-            reply("quit")
+            q.reply("quit")
         except OSError:
             pass  # QEMU may close the socket before it answers
         return
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except OSError:
+        pass  # QEMU went away (the time limit's kill)
