@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# run.sh [-i] [-t SECONDS] [-m MEM] [-k IMAGE] KVER [CMD...]
+# run.sh [-i] [-t SECONDS] [-m MEM] [-k IMAGE] [-a ARGS] KVER [CMD...]
 #
 # Boots the lab host: Debian kernel KVER under QEMU TCG with -cpu max (SVM
 # and nested paging), the machine's root exported read-only over 9p, and
@@ -11,14 +11,16 @@
 #   -i  interactive: a shell on this terminal instead of CMD
 #   -t  time limit for the whole run (default 900 s)
 #   -m  lab host memory (default 2G)
+#   -a  more kernel parameters for the lab host (page_poison=1, say)
 #   -k  boot IMAGE, a kernel of release KVER with all it needs built in,
 #       instead of /boot/vmlinuz-KVER (the debug lab host, scripts/debug/)
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 interactive=0 limit=900 mem=2G name=run kernel=
-while getopts "it:m:n:k:" o; do
+while getopts "a:it:m:n:k:" o; do
 	case $o in
+	a) append=$OPTARG ;;
 	i) interactive=1 ;;
 	t) limit=$OPTARG ;;
 	m) mem=$OPTARG ;;
@@ -48,6 +50,7 @@ fi
 # not reported as a bug. Real bugs still print Oops/BUG/WARNING.
 cmdline="console=ttyS0 panic=-1 loglevel=5 rcupdate.rcu_cpu_stall_timeout=300"
 cmdline+=" watchdog_thresh=60 nmi_watchdog=0 tsc=unstable kvmmem.proj=$top"
+cmdline+=${append:+ $append}
 
 qemu=(qemu-system-x86_64 -accel "tcg,thread=${KVMMEM_LAB_TCG_THREAD:-multi}" -cpu max -smp 2 -m "$mem"
       -nodefaults -nographic -no-reboot -kernel "$kernel" -initrd "$initrd"
