@@ -390,16 +390,15 @@ int kvmmem_write(struct kvmmem *km, uint64_t gpa, const void *buf, size_t len)
 int kvmmem_map_batch(struct kvmmem *km, const uint64_t *gpas, void **addrs,
 		     size_t n, size_t *done)
 {
-	struct kvmmem_batch_entry *ent = calloc(n ? n : 1, sizeof(*ent));
+	struct kvmmem_batch_entry *ent;
 	uint8_t *area;
 	int ret, e;
 	size_t i;
 
 	*done = 0;
-	if (!n) {	/* mmap() of 0 bytes fails: nothing to map is not ENOMEM */
-		free(ent);
+	if (!n)		/* mmap() of 0 bytes fails: nothing to map is not ENOMEM */
 		return 0;
-	}
+	ent = calloc(n, sizeof(*ent));
 	area = mmap(NULL, n * PG, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (!ent || area == MAP_FAILED) {

@@ -115,45 +115,42 @@ expect "batch unmap of both: RAX = 2" "rax=0x2" "$(tvm ti hc $HCB $D 0 0)"
 expect "batch unmap again: RAX = 0, error -ENOENT" "rax=0x0|val=0xfffffffe00000000" \
 	"$(tvm ti hc $HCB $D 0 0)|$(tvm ti gread $((D + 40)))"
 
+# drop_follows VM DROP WHAT: a read-write mapping of page X of target VM
+# follows the target's VMM dropping the page with DROP (a tvm command)
+drop_follows() {
+	local vm=$1 drop=$2 rs
+
+	tvm $vm gwrite $X 0x1111111111111111 >/dev/null
+	expect "$3: map a page the target will drop" "rax=0x1" "$(tvm ti hc 32 $TOK $X 0x404000)"
+	expect "... the introspector sees the target's value" "val=0x1111111111111111" "$(tvm ti gread 0x404000)"
+	rs=$(stat_of resyncs)
+	expect "... the target's VMM drops the page ($drop)" "ok" "$(tvm $vm $drop $X)"
+	wait_until 10 '[ "$(tvm ti gread 0x404000)" = "val=0x0" ]'
+	expect "... the introspector then reads what the target reads: zeros" "val=0x0|val=0x0" \
+		"$(tvm ti gread 0x404000)|$(tvm $vm gread $X)"
+	tvm $vm gwrite $X 0x2222222222222222 >/dev/null
+	wait_until 10 '[ "$(tvm ti gread 0x404000)" = "val=0x2222222222222222" ]'
+	expect "... the target's next write shows through the mapping" "val=0x2222222222222222" \
+		"$(tvm ti gread 0x404000)"
+	check "... through the target's MMU notifier (resyncs counter moved)" test "$(stat_of resyncs)" -gt "$rs"
+	tvm ti gwrite 0x404000 0x3333333333333333 >/dev/null
+	expect "... and the introspector's writes reach the target's new page" "val=0x3333333333333333" "$(tvm $vm gread $X)"
+	expect "... unmap" "rax=0x0" "$(tvm ti hc 33 0x404000 0 0)"
+	wait_until 5 '[ "$(stat_of pinned_pages)" = 0 ]'
+	expect "... after which neither the old nor the new page stays pinned" "0" "$(stat_of pinned_pages)"
+}
+
 # the target's VMM drops the page under a live mapping (as a balloon does)
 X=$((W + 0x4000))
-tvm tgt gwrite $X 0x1111111111111111 >/dev/null
-expect "map a page the target will drop" "rax=0x1" "$(tvm ti hc 32 $TOK $X 0x404000)"
-expect "... the introspector sees the target's value" "val=0x1111111111111111" "$(tvm ti gread 0x404000)"
-rs=$(stat_of resyncs)
-tvm tgt discard $X >/dev/null
-tvm tgt gwrite $X 0x2222222222222222 >/dev/null
-wait_until 10 '[ "$(tvm ti gread 0x404000)" = "val=0x2222222222222222" ]'
-expect "after the target drops and rewrites its page, the mapping follows it" \
-	"val=0x2222222222222222" "$(tvm ti gread 0x404000)"
-check "... through the target's MMU notifier (resyncs counter moved)" test "$(stat_of resyncs)" -gt "$rs"
-tvm ti gwrite 0x404000 0x3333333333333333 >/dev/null
-expect "... and the introspector's writes reach the target's new page" "val=0x3333333333333333" "$(tvm tgt gread $X)"
-expect "... unmap" "rax=0x0" "$(tvm ti hc 33 0x404000 0 0)"
-wait_until 5 '[ "$(stat_of pinned_pages)" = 0 ]'
-expect "... after which neither the old nor the new page stays pinned" "0" "$(stat_of pinned_pages)"
+drop_follows tgt discard "MADV_DONTNEED"
 
 # the same with memfd-backed RAM (QEMU's memory-backend-memfd): the target's
-# VMM punches a hole in the memfd under a live mapping
+# VMM punches a hole in the memfd
 tvm_start tm 64 memfd
 tmrw=$(grant $LAB/tm-rw.tok "$(tvm_pid tm)" $ipid --rw)
 tmro=$(grant $LAB/tm-ro.tok "$(tvm_pid tm)" $ipid)
 tvm_token ti $LAB/tm-rw.tok $TOK
-tvm tm gwrite $X 0x4444444444444444 >/dev/null
-expect "memfd-backed target: map a page it will punch out" "rax=0x1" "$(tvm ti hc 32 $TOK $X 0x404000)"
-expect "... the introspector sees the target's value" "val=0x4444444444444444" "$(tvm ti gread 0x404000)"
-rs=$(stat_of resyncs)
-expect "... the target's VMM punches a hole for the page" "ok" "$(tvm tm punch $X)"
-wait_until 10 '[ "$(tvm ti gread 0x404000)" = "val=0x0" ]'
-expect "... the introspector then reads what the target reads: zeros" "val=0x0|val=0x0" \
-	"$(tvm ti gread 0x404000)|$(tvm tm gread $X)"
-tvm tm gwrite $X 0x5555555555555555 >/dev/null
-wait_until 10 '[ "$(tvm ti gread 0x404000)" = "val=0x5555555555555555" ]'
-expect "... the target's next write shows through the mapping" "val=0x5555555555555555" "$(tvm ti gread 0x404000)"
-check "... through the target's MMU notifier (resyncs counter moved)" test "$(stat_of resyncs)" -gt "$rs"
-tvm ti gwrite 0x404000 0x6666666666666666 >/dev/null
-expect "... and the introspector's writes reach the target's new page" "val=0x6666666666666666" "$(tvm tm gread $X)"
-expect "... unmap" "rax=0x0" "$(tvm ti hc 33 0x404000 0 0)"
+drop_follows tm punch "memfd-backed target"
 # read-only: a hole has no zero page whose replacement would notify us, so
 # holding the page fills the hole with one zeroed page (see the README)
 Y=$((X + 0x1000))
