@@ -53,7 +53,10 @@
  * every PTE read-only first and asks before making one writable. A slot
  * holding a page of a read-only grant answers SIGBUS; an empty slot lets
  * writes reach the chunk's home page, so a revocation never stops an
- * introspector that was writing.
+ * introspector that was writing. A PTE is made writable only if it shows
+ * what its slot holds now: between a slot's change and the zap that
+ * follows, its PTE may still show the old page (perhaps a read-only
+ * grant's, or the zero page), and a write there is retried until the zap.
  *
  * Coherence: a chunk holds pages of one grant at a time. One
  * mmu_interval_notifier on the target's mm covers the hull of the hvas its
@@ -204,16 +207,32 @@ out_unlock:
 	return ret;
 }
 
+/*
+ * A slot's page changes under c->lock and its PTE is zapped after the
+ * unlock, so the read-only PTE being made writable may still show the
+ * slot's old page: a page of a read-only grant, or the zero page. Only a
+ * PTE that shows what the slot holds now is made writable; for a stale one
+ * the access is retried, and the zap that follows takes the PTE away.
+ */
 static vm_fault_t chunk_pfn_mkwrite(struct vm_fault *vmf)
 {
 	struct kvmmem_chunk *c = vmf->vma->vm_private_data;
 	unsigned long i = (vmf->address - vmf->vma->vm_start) >> PAGE_SHIFT;
-	bool ok;
+	struct page *page;
+	vm_fault_t ret;
 
 	mutex_lock(&c->lock);
-	ok = !c->slot[i].page || c->writable;
+	page = c->slot[i].page;
+	if (page && !c->writable)
+		ret = VM_FAULT_SIGBUS;
+	else if (pte_pfn(vmf->orig_pte) != page_to_pfn(page ?: c->home))
+		ret = VM_FAULT_NOPAGE;
+	else
+		ret = 0;
 	mutex_unlock(&c->lock);
-	return ok ? 0 : VM_FAULT_SIGBUS;
+	if (ret == VM_FAULT_NOPAGE)
+		kvmmem_stat_inc(KVMMEM_STAT_STALE_MKWRITE);
+	return ret;
 }
 
 static void chunk_open(struct vm_area_struct *vma)
