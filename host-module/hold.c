@@ -51,7 +51,8 @@
  */
 #define SPLIT_TRIES	8
 
-static long split_target(struct vm_area_struct *vma, unsigned long hva)
+static long split_target(struct vm_area_struct *vma, unsigned long hva,
+			 bool writable)
 {
 	unsigned long src = 0, dst = 0;
 	struct migrate_vma mig = {
@@ -64,8 +65,9 @@ static long split_target(struct vm_area_struct *vma, unsigned long hva)
 	long n;
 
 	for (tries = 0; tries < SPLIT_TRIES; tries++) {
-		/* fault the page in (and break COW) as the pin will, then look */
-		n = kvmmem_gup_remote(vma->vm_mm, hva, 1, FOLL_WRITE, &page, false);
+		/* fault it in as the hold will (read-only: no COW break), look */
+		n = kvmmem_gup_remote(vma->vm_mm, hva, 1,
+				      writable ? FOLL_WRITE : 0, &page, false);
 		if (n != 1)
 			return n == -ENOMEM ? -ENOMEM : -ENXIO;
 		huge = PageTransCompound(page);
@@ -178,7 +180,7 @@ static long release_split(struct mm_struct *mm, unsigned long hva,
 			continue;
 		if (!vma || a >= vma->vm_end)
 			vma = vma_lookup(mm, a);
-		ret = split_target(vma, a);
+		ret = split_target(vma, a, writable);
 		if (ret)
 			return ret;
 		done = a & PMD_MASK;

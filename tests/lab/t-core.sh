@@ -177,6 +177,34 @@ expect "... after which nothing more is held" "$h" "$(stat_of held_pages)"
 tvm_stop tm
 tvm_token ti $LAB/ti-rw.tok $TOK
 
+# read-only, a page inside a transparent huge page that the target's VMM
+# shares copy-on-write with a child (after fork): we split the huge page to
+# map one of its pages, and the target must keep that very page (a fault
+# with write intent would break the sharing and give it a copy)
+tvm_start th 64
+thro=$(grant $LAB/th-ro.tok "$(tvm_pid th)" $ipid)
+tvm th fill 0x800000 0x400000 5 >/dev/null
+H=
+for g in 0x800000 0x900000 0xa00000 0xb00000; do
+	[ "$(tvm th page $g | sed -n 's/.* thp=//p')" = 1 ] && H=$g && break
+done
+check "a target page inside a transparent huge page (4 MiB written)" test -n "$H"
+H=${H:-0x900000}
+expect "... its VMM forks: the huge page is shared copy-on-write" "ok" "$(tvm th fork)"
+pg=$(tvm th page $H)
+s0=$(stat_of thp_splits)
+tvm_token ti $LAB/th-ro.tok $TOK
+expect "read-only map of a page in a copy-on-write huge page" "rax=0x0" "$(tvm ti hc 32 $TOK $H 0x405000)"
+expect "... reads the target's bytes" "$(tvm th gread $H)" "$(tvm ti gread 0x405000)"
+expect "... the huge page was split once" "$((s0 + 1))" "$(stat_of thp_splits)"
+expect "... the target keeps its very page, no longer huge (no copy-on-write break)" \
+	"${pg% thp=*} thp=0" "$(tvm th page $H)"
+expect "... unmap" "rax=0x0" "$(tvm ti hc 33 0x405000 0 0)"
+expect "... the child goes" "ok" "$(tvm th unfork)"
+"$BIN/kvmmem-host" revoke "$thro"
+tvm_stop th
+tvm_token ti $LAB/ti-rw.tok $TOK
+
 # dirty logging (live migration) on the target: a read-write mapping made
 # before it starts is revoked, a read-only one stays; new read-write maps
 # are refused

@@ -36,6 +36,12 @@
  *   blocks                 prints "blocks=N": 512-byte blocks the RAM's
  *                          memfd holds (its populated pages)
  *   dirtylog 0|1           turn KVM dirty logging of the RAM slot off/on
+ *   page GPA               prints "pfn=0x... thp=0|1": the host page frame
+ *                          under GPA and whether it is part of a transparent
+ *                          huge page (/proc/self/pagemap, /proc/kpageflags)
+ *   fork                   fork a child that only waits, so that the RAM is
+ *                          shared copy-on-write; prints "ok"
+ *   unfork                 kill and reap that child; prints "ok"
  *   fuzz N SEED TOKGPA     N random and crafted kvmmem hypercalls (32, 33, status,
  *                          window, batch, neighbours) from vCPU 0, with the valid
  *                          token at TOKGPA mixed in; unmaps what it mapped;
@@ -62,7 +68,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cpuid.h>
 
@@ -578,6 +586,33 @@ static void flips(uint64_t tokgpa, uint64_t tgpa, uint64_t igpa)
 	       eacces, eagain, other);
 }
 
+/* The host page frame under @gpa, and whether it is part of a THP. */
+static void page_info(uint64_t gpa)
+{
+	uint64_t ent = 0, flags = 0, pfn;
+	int fd;
+
+	fd = open("/proc/self/pagemap", O_RDONLY);
+	if (fd < 0 || pread(fd, &ent, 8, ((uintptr_t)ram + gpa) / 4096 * 8) != 8 ||
+	    !(ent >> 63)) {
+		printf("page: not present\n");
+		goto out;
+	}
+	close(fd);
+	pfn = ent & ((1ULL << 55) - 1);
+	fd = open("/proc/kpageflags", O_RDONLY);
+	if (fd < 0 || pread(fd, &flags, 8, pfn * 8) != 8) {
+		printf("page: kpageflags: %s\n", strerror(errno));
+		goto out;
+	}
+	printf("pfn=0x%" PRIx64 " thp=%d\n", pfn, (int)(flags >> 22 & 1));
+out:
+	if (fd >= 0)
+		close(fd);
+}
+
+static pid_t child;
+
 static void command(char *line)
 {
 	uint64_t a[5] = { 0 }, out, i;
@@ -676,6 +711,26 @@ static void command(char *line)
 			printf("dirtylog: %s\n", strerror(errno));
 		else
 			printf("ok\n");
+	} else if (!strcmp(cmd, "page") && n >= 2 && in_ram(a[0], 8)) {
+		page_info(a[0]);
+	} else if (!strcmp(cmd, "fork") && !child) {
+		pid_t parent = getpid();
+
+		child = fork();
+		if (!child) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			while (getppid() == parent)
+				pause();
+			_exit(0);
+		}
+		printf("%s\n", child > 0 ? "ok" : strerror(errno));
+		if (child < 0)
+			child = 0;
+	} else if (!strcmp(cmd, "unfork") && child) {
+		kill(child, SIGKILL);
+		waitpid(child, NULL, 0);
+		child = 0;
+		printf("ok\n");
 	} else if (!strcmp(cmd, "fuzz") && n >= 4 && in_ram(a[2], 32)) {
 		fuzz(a[0], a[1], a[2]);
 	} else if (!strcmp(cmd, "flips") && n >= 4 && in_ram(a[0], 32)) {
