@@ -26,7 +26,7 @@ missing() {
 	done
 }
 
-bpo=/etc/apt/sources.list.d/kvmmem-bookworm-backports.sources
+bpo=/etc/apt/sources.list.d/bookworm-backports.sources
 qemu_new() {
 	dpkg --compare-versions "$(dpkg-query -W -f '${Version}' qemu-system-x86 \
 		2>/dev/null)" ge 1:10
