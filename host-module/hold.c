@@ -48,8 +48,33 @@
  * mmap_lock held for read, which also keeps khugepaged from collapsing it
  * again before we hold it. The split fails while anyone else holds a
  * transient reference (the target's vCPU refaulting the page): try again.
+ *
+ * It never splits a huge page that is mapped by PTEs: one whose PMD was
+ * split, as after a fork and the target's first write into it. A read-only
+ * grant faults without write intent, so as not to break copy-on-write
+ * sharing; once half the tries could not split the page, it also faults
+ * with write intent, which gives a page shared copy-on-write a 4K copy of
+ * its own (same bytes; counted in thp_copies: the one way a read-only grant
+ * disturbs the target). A huge page that the target alone maps by PTEs
+ * cannot be split from here (split_huge_page() is not exported): -EBUSY.
  */
 #define SPLIT_TRIES	8
+
+/* Fault the page at @hva in with @flags: 1 if it is part of a huge page. */
+static long fault_huge(struct vm_area_struct *vma, unsigned long hva,
+		       unsigned int flags)
+{
+	struct page *page;
+	bool huge;
+	long n;
+
+	n = kvmmem_gup_remote(vma->vm_mm, hva, 1, flags, &page, false);
+	if (n != 1)
+		return n == -ENOMEM ? -ENOMEM : -ENXIO;
+	huge = PageTransCompound(page);
+	put_page(page);
+	return huge;
+}
 
 static long split_target(struct vm_area_struct *vma, unsigned long hva,
 			 bool writable)
@@ -59,25 +84,29 @@ static long split_target(struct vm_area_struct *vma, unsigned long hva,
 		.vma = vma, .src = &src, .dst = &dst,
 		.start = hva, .end = hva + PAGE_SIZE,
 	};
-	struct page *page;
 	int tries;
-	bool huge;
-	long n;
+	long ret;
 
 	for (tries = 0; tries < SPLIT_TRIES; tries++) {
 		/* fault it in as the hold will (read-only: no COW break), look */
-		n = kvmmem_gup_remote(vma->vm_mm, hva, 1,
-				      writable ? FOLL_WRITE : 0, &page, false);
-		if (n != 1)
-			return n == -ENOMEM ? -ENOMEM : -ENXIO;
-		huge = PageTransCompound(page);
-		put_page(page);
-		if (!huge)
-			return 0;
+		ret = fault_huge(vma, hva, writable ? FOLL_WRITE : 0);
+		if (ret <= 0) {
+			if (!ret && tries)
+				kvmmem_stat_inc(KVMMEM_STAT_SPLITS);
+			return ret;
+		}
+		if (!writable && tries >= SPLIT_TRIES / 2) {
+			/* mapped by PTEs, it seems: a copy of this page */
+			ret = fault_huge(vma, hva, FOLL_WRITE);
+			if (ret <= 0) {
+				if (!ret)
+					kvmmem_stat_inc(KVMMEM_STAT_SPLIT_COPIES);
+				return ret;
+			}
+		}
 		if (migrate_vma_setup(&mig))
 			return -EBUSY;
 		migrate_vma_finalize(&mig);
-		kvmmem_stat_inc(KVMMEM_STAT_SPLITS);
 		cond_resched();
 	}
 	return -EBUSY;

@@ -40,6 +40,7 @@ static const char * const stat_names[KVMMEM_STAT_NR] = {
 	[KVMMEM_STAT_WINDOW_BYTES]	= "window_bytes",
 	[KVMMEM_STAT_STACK_MAX_USED]	= "stack_max_used",
 	[KVMMEM_STAT_STALE_MKWRITE]	= "stale_mkwrites",
+	[KVMMEM_STAT_SPLIT_COPIES]	= "thp_copies",
 };
 
 /* Failures by reason: the errno a refused or failed call answered. */

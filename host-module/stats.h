@@ -29,6 +29,7 @@ enum kvmmem_stat {
 	KVMMEM_STAT_WINDOW_BYTES,	/* host memory that the chunks use */
 	KVMMEM_STAT_STACK_MAX_USED,	/* deepest kernel stack seen (stack_watch) */
 	KVMMEM_STAT_STALE_MKWRITE,	/* write to a slot's stale PTE retried */
+	KVMMEM_STAT_SPLIT_COPIES,	/* read-only: huge page copied, not split */
 	KVMMEM_STAT_NR
 };
 

@@ -183,7 +183,10 @@ tvm_token ti $LAB/ti-rw.tok $TOK
 # with write intent would break the sharing and give it a copy)
 tvm_start th 64
 thro=$(grant $LAB/th-ro.tok "$(tvm_pid th)" $ipid)
-tvm th fill 0x800000 0x400000 5 >/dev/null
+tvm th fill 0x800000 0x800000 5 >/dev/null
+# the gpa of the first 2 MiB-aligned hva from 12 MiB on: its own huge page
+hva=$(tvm th ram | sed -n 's/^hva=\(0x[0-9a-f]*\) .*/\1/p')
+P=$(( ((hva + 0xc00000 + 0x1fffff) & ~0x1fffff) - hva ))
 H=
 for g in 0x800000 0x900000 0xa00000 0xb00000; do
 	[ "$(tvm th page $g | sed -n 's/.* thp=//p')" = 1 ] && H=$g && break
@@ -199,6 +202,21 @@ expect "... reads the target's bytes" "$(tvm th gread $H)" "$(tvm ti gread 0x405
 expect "... the huge page was split once" "$((s0 + 1))" "$(stat_of thp_splits)"
 expect "... the target keeps its very page, no longer huge (no copy-on-write break)" \
 	"${pg% thp=*} thp=0" "$(tvm th page $H)"
+expect "... unmap" "rax=0x0" "$(tvm ti hc 33 0x405000 0 0)"
+# the target writes into a huge page it shares: its PMD is split and that
+# page copied, the rest stays one huge page mapped by PTEs, which we cannot
+# split; a read-only map then copies the page it maps (see hold.c)
+tvm th poke $P 0x5555 >/dev/null
+Q=$((P + 0x1000))
+pg=$(tvm th page $Q)
+expect "a page of a shared huge page that the target mapped by PTEs (its write beside it)" \
+	"thp=1" "${pg#* }"
+s0=$(stat_of thp_splits) c0=$(stat_of thp_copies)
+expect "... a read-only map of it succeeds" "rax=0x0" "$(tvm ti hc 32 $TOK $Q 0x405000)"
+expect "... and reads the target's bytes" "$(tvm th gread $Q)" "$(tvm ti gread 0x405000)"
+expect "... by a copy of that page (thp_copies +1, thp_splits +0)" "$((c0 + 1)) $s0" \
+	"$(stat_of thp_copies) $(stat_of thp_splits)"
+expect "... the target now has that copy, a 4K page" "thp=0" "$(tvm th page $Q | sed 's/.* //')"
 expect "... unmap" "rax=0x0" "$(tvm ti hc 33 0x405000 0 0)"
 expect "... the child goes" "ok" "$(tvm th unfork)"
 "$BIN/kvmmem-host" revoke "$thro"
