@@ -4,7 +4,8 @@
 # run.sh [-i] [-t SECONDS] [-m MEM] [-k IMAGE] [-a ARGS] KVER [CMD...]
 #
 # Boots the lab host: Debian kernel KVER under QEMU TCG with -cpu max (SVM
-# and nested paging), the machine's root exported read-only over 9p, and
+# and nested paging) without LA57 (KVMMEM_LAB_CPU to change that: see the
+# README, "The lab"), the machine's root exported read-only over 9p, and
 # runs CMD inside it (as root, chrooted into that root, /tmp on tmpfs).
 # CMD's output is streamed to our stdout; we exit with CMD's exit status,
 # 124 on timeout. Logs stay in build/lab/KVER/logs/NAME/.
@@ -52,7 +53,7 @@ cmdline="console=ttyS0 panic=-1 loglevel=5 rcupdate.rcu_cpu_stall_timeout=300"
 cmdline+=" watchdog_thresh=60 nmi_watchdog=0 tsc=unstable kvmmem.proj=$top"
 cmdline+=${append:+ $append}
 
-qemu=(qemu-system-x86_64 -accel "tcg,thread=${KVMMEM_LAB_TCG_THREAD:-multi}" -cpu max -smp 2 -m "$mem"
+qemu=(qemu-system-x86_64 -accel "tcg,thread=${KVMMEM_LAB_TCG_THREAD:-multi}" -cpu "${KVMMEM_LAB_CPU:-max,la57=off}" -smp 2 -m "$mem"
       -nodefaults -nographic -no-reboot -kernel "$kernel" -initrd "$initrd"
       -d cpu_reset,guest_errors -D "$logs/qemu-debug.log"
       -virtfs "local,path=/,mount_tag=rootfs,security_model=none,readonly=on,multidevs=remap")
