@@ -31,13 +31,16 @@ qemu_new() {
 	dpkg --compare-versions "$(dpkg-query -W -f '${Version}' qemu-system-x86 \
 		2>/dev/null)" ge 1:10
 }
+# QEMU to install: the apt lists must be current, backports included
 fresh=
-if ! qemu_new && ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
-	echo "# adding bookworm-backports (for QEMU 10) in $bpo"
-	printf '%s\n' 'Types: deb' 'URIs: http://deb.debian.org/debian' \
-		'Suites: bookworm-backports' 'Components: main' \
-		'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg' > "$bpo" || exit 1
+if ! qemu_new; then
 	fresh=1
+	if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+		echo "# adding bookworm-backports (for QEMU 10) in $bpo"
+		printf '%s\n' 'Types: deb' 'URIs: http://deb.debian.org/debian' \
+			'Suites: bookworm-backports' 'Components: main' \
+			'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg' > "$bpo" || exit 1
+	fi
 fi
 
 todo=$(missing "${pkgs[@]}")
