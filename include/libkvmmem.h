@@ -24,6 +24,12 @@ extern "C" {
  */
 struct kvmmem;
 
+/*
+ * A token's text: its 32 bytes in memory order (the bytes of struct
+ * kvmi_map_mem_token, byte 0 first), two hex digits a byte. The bytes
+ * 00 01 ... 1f are 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f,
+ * token[0] == 0x0706050403020100 on a little-endian machine.
+ */
 #define KVMMEM_TOKEN_HEX	64	/* hex digits in a token */
 #define KVMMEM_POOL_DEFAULT	1024	/* pages kept mapped by default */
 
@@ -47,6 +53,8 @@ int kvmmem_window_unmap(struct kvmmem *km, size_t slot, size_t n, size_t *done);
 
 uint64_t kvmmem_revocations(struct kvmmem *km);
 int kvmmem_token_parse(const char *hex, uint64_t token[4]);
+void kvmmem_token_format(const uint64_t token[4],
+			 char hex[KVMMEM_TOKEN_HEX + 1]);
 const char *kvmmem_strerror(int err);
 
 #ifdef __cplusplus

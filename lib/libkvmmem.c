@@ -56,44 +56,86 @@ struct kvmmem {
 	size_t win_pages;
 };
 
+/* White space that may surround a token's digits (a file's line end). */
+static bool token_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* The value of hex digit @c, either case, or -1. */
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 /**
- * kvmmem_token_parse() - parse a token written as 64 hex digits
- * @hex: the digits; surrounding white space is allowed
- * @token: out: the token
+ * kvmmem_token_parse() - a token from its text
+ * @hex: 64 hex digits, upper or lower case: the token's 32 bytes in memory
+ *	 order, byte 0 first, two digits a byte; white space around them is
+ *	 allowed
+ * @token: out: the token as &struct kvmi_map_mem_token holds it (only its
+ *	   bytes are written; nothing is written on failure)
+ *
+ * The text does not depend on the machine's byte order: the digits
+ * 000102...1f are the bytes 00 01 ... 1f, which is token[0] ==
+ * 0x0706050403020100 on a little-endian machine. kvmmem_token_format()
+ * writes the same text back.
  *
  * Return: 0, or -1 with errno EINVAL.
  */
 int kvmmem_token_parse(const char *hex, uint64_t token[4])
 {
-	unsigned int i, d = 0;
-	uint64_t w = 0;
-	int c;
+	uint8_t b[KVMMEM_TOKEN_HEX / 2] = { 0 };
+	unsigned int i;
+	int d;
 
-	while (*hex == ' ' || *hex == '\t' || *hex == '\n' || *hex == '\r')
+	while (token_space(*hex))
 		hex++;
 	for (i = 0; i < KVMMEM_TOKEN_HEX; i++) {
-		c = hex[i];
-		if (c >= '0' && c <= '9')
-			d = c - '0';
-		else if (c >= 'a' && c <= 'f')
-			d = c - 'a' + 10;
-		else if (c >= 'A' && c <= 'F')
-			d = c - 'A' + 10;
-		else
+		d = hex_digit(hex[i]);
+		if (d < 0)
 			goto bad;
-		w = w << 4 | d;
-		if (i % 16 == 15) {
-			token[i / 16] = w;
-			w = 0;
-		}
+		b[i / 2] = b[i / 2] << 4 | d;
 	}
 	for (hex += i; *hex; hex++)
-		if (*hex != ' ' && *hex != '\t' && *hex != '\n' && *hex != '\r')
+		if (!token_space(*hex))
 			goto bad;
+	memcpy(token, b, sizeof(b));
+	explicit_bzero(b, sizeof(b));
 	return 0;
 bad:
+	explicit_bzero(b, sizeof(b));
 	errno = EINVAL;
 	return -1;
+}
+
+/**
+ * kvmmem_token_format() - a token's text
+ * @token: the token as &struct kvmi_map_mem_token holds it (only its bytes
+ *	   are read)
+ * @hex: out: its 32 bytes in memory order, byte 0 first, as 64 lower-case
+ *	 hex digits, and a NUL
+ *
+ * The text that kvmmem_token_parse() reads, and that kvmmem-host writes.
+ */
+void kvmmem_token_format(const uint64_t token[4],
+			 char hex[KVMMEM_TOKEN_HEX + 1])
+{
+	static const char digit[] = "0123456789abcdef";
+	const uint8_t *b = (const uint8_t *)token;
+	unsigned int i;
+
+	for (i = 0; i < KVMMEM_TOKEN_HEX / 2; i++) {
+		hex[2 * i] = digit[b[i] >> 4];
+		hex[2 * i + 1] = digit[b[i] & 15];
+	}
+	hex[KVMMEM_TOKEN_HEX] = 0;
 }
 
 /**

@@ -57,6 +57,8 @@ if has unit; then
 	else
 		emit <<<"ok - the ABI as a 32-bit program sees it # SKIP this machine's kernel cannot run 32-bit programs (the lab's introspector runs the compat test)"
 	fi
+	echo "# --- unit: token text in byte order, the test vector through libkvmmem"
+	emit < <(build/bin/token_vector)
 	echo "# --- unit: the kvmmem command's arguments and errors"
 	if [ -e /dev/kvmmem ]; then
 		emit <<<"ok - kvmmem command line checks # SKIP this machine has a /dev/kvmmem"
@@ -65,6 +67,8 @@ if has unit; then
 	fi
 	echo "# --- unit: kvmmem-host deliver against a stand-in QMP socket"
 	emit < <(tests/unit/deliver.sh build/bin/kvmmem-host)
+	echo "# --- unit: kvmmem-host's audit log (syslog) of refused grants and revokes"
+	emit < <(tests/unit/audit.sh build/bin/kvmmem-host 2>&1)
 fi
 
 if has build; then

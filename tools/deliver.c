@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
-/*
- * kvmmem-host: deliver a token into a running introspector through a
- * virtio-serial port that QEMU adds at run time.
+/**
+ * DOC: kvmmem-host deliver
+ *
+ * Deliver a token into a running introspector through a virtio-serial port
+ * that QEMU adds at run time. The token goes as one line: its 64 hex
+ * digits, its bytes in memory order, as kvmmem_token_format() writes them
+ * and kvmmem_token_parse() reads them (kvmmem --token-port).
  *
  * Theory of operation. A grant binds running VMs, so the token must reach
  * an introspector that is already running, and without a network. QEMU's
@@ -26,9 +30,8 @@
  *
  * QMP answers are one JSON object per line; we look for "return" and
  * "error" and skip events. No JSON library is needed for that.
- *
- * Copyright (C) 2026 The kvmmem authors
  */
+/* Copyright (C) 2026 The kvmmem authors */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -43,6 +46,7 @@
 #include <unistd.h>
 
 #include "deliver.h"
+#include "libkvmmem.h"
 
 #define QMP_TIMEOUT_MS	10000
 #define BUS_ID		"kvmmem-vser"
@@ -251,7 +255,8 @@ static int token_pipe(struct qmp *q, const char *token)
  * kvmmem_deliver() - put a token into a running QEMU's token port
  * @qmp_path: the QEMU's QMP socket
  * @pid: the QEMU's pid, checked against the socket's peer; 0: unchecked
- * @token: 64 hex digits
+ * @token: 64 hex digits, the token's bytes in memory order, as
+ *	   kvmmem_token_format() writes them; sent as they are
  * @err: out: a one-line message on failure
  * @errlen: its size
  *

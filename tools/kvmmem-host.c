@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
-/*
- * kvmmem-host: grant, revoke and list introspection grants on a KVM host,
- * and report the state of the kvmmem_host module.
+/**
+ * DOC: kvmmem-host
+ *
+ * Grant, revoke and list introspection grants on a KVM host, and report
+ * the state of the kvmmem_host module.
  *
  *   kvmmem-host grant --target VM --introspector VM [--rw]
  *                     [--range START-END] [--expire MS] [--quota PAGES]
@@ -19,15 +21,22 @@
  * (libvirt:NAME, through libvirt's pid file). The tool takes a duplicate
  * of that process's KVM VM descriptor with pidfd_getfd() and hands it to
  * /dev/kvmmem-host. The token never goes on a command line: it is written,
- * as 64 hex digits, to a new file of mode 0600, or to standard output,
- * and/or delivered into the running introspector through a virtio-serial
- * port that QEMU adds at run time (deliver.c).
+ * as 64 hex digits (its 32 bytes in memory order: libkvmmem's
+ * kvmmem_token_format()), to a new file of mode 0600, or to standard
+ * output, and/or delivered into the running introspector through a
+ * virtio-serial port that QEMU adds at run time (deliver.c).
+ *
+ * Audit log: grant, revoke and deliver each log one line with syslog(3)
+ * when they are done, or when they fail once their command line is good
+ * (see audit_send() for the facility and kvmmem-host(8), LOGGING, for the
+ * fields). The token is never logged: the lines are made from
+ * &struct audit, which has no room for it, and from error messages, none
+ * of which holds it.
  *
  * Exit codes: 0 success, 1 the module refused (or failed to load), 2 usage,
  * 3 no such VM, 4 no /dev/kvmmem-host (module not loaded).
- *
- * Copyright (C) 2026 The kvmmem authors
  */
+/* Copyright (C) 2026 The kvmmem authors */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -49,6 +58,7 @@
 #include <linux/kvmmem_host.h>
 
 #include "deliver.h"
+#include "libkvmmem.h"
 
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
@@ -71,6 +81,8 @@ enum {
 #define LIBVIRT_RUNDIR	"/run/libvirt/qemu"
 #define CMDLINE_MAX	(1024 * 1024)	/* bytes of /proc/PID/cmdline read */
 #define NAME_MAX_PIDS	8		/* pids named in an ambiguity error */
+#define GUEST_NAME	256		/* bytes of a QEMU -name kept */
+#define VM_NAME		(GUEST_NAME + 16)	/* and "name:" before it */
 
 static const char usage_text[] =
 "usage: kvmmem-host grant --target VM --introspector VM [--rw]\n"
@@ -214,21 +226,31 @@ static int qemu_guest_name(const char *v, char *out, size_t size)
 	}
 }
 
-/* Does the command line @cl (@len bytes) run QEMU with -name @name? */
-static int is_qemu_named(const char *cl, size_t len, const char *name)
+/*
+ * The guest name that the command line @cl (@len bytes) gives QEMU with
+ * -name, into @out. Returns 0 if it runs QEMU and has one.
+ */
+static int qemu_name_of(const char *cl, size_t len, char *out, size_t size)
 {
 	const char *end = cl + len, *base = strrchr(cl, '/');
 	const char *val = NULL, *a;
-	char guest[256];
 
 	base = base ? base + 1 : cl;
 	if (strncmp(base, "qemu", 4))
-		return 0;
+		return -1;
 	for (a = cl; a < end; a += strlen(a) + 1)
 		if ((!strcmp(a, "-name") || !strcmp(a, "--name")) &&
 		    a + strlen(a) + 1 < end)
 			val = a + strlen(a) + 1;	/* the last one counts */
-	return val && !qemu_guest_name(val, guest, sizeof(guest)) &&
+	return val ? qemu_guest_name(val, out, size) : -1;
+}
+
+/* Does the command line @cl (@len bytes) run QEMU with -name @name? */
+static int is_qemu_named(const char *cl, size_t len, const char *name)
+{
+	char guest[GUEST_NAME];
+
+	return !qemu_name_of(cl, len, guest, sizeof(guest)) &&
 	       !strcmp(guest, name);
 }
 
@@ -322,17 +344,187 @@ static int resolve_vm(const char *spec, pid_t *pid)
 	return 0;
 }
 
-static int open_ctl(void)
+/*
+ * A name for the VM that @spec names, once resolved to @pid (0: not
+ * resolved), for the audit log, into @out: name:NAME and libvirt:NAME as
+ * given, else name:NAME if the process is QEMU with -name NAME, else "".
+ */
+static void vm_name(const char *spec, pid_t pid, char *out, size_t size)
 {
-	int fd = open("/dev/kvmmem-host", O_RDWR | O_CLOEXEC);
+	char guest[GUEST_NAME];
+	ssize_t len;
+	char *cl;
 
-	if (fd < 0) {
-		fprintf(stderr, "%s: /dev/kvmmem-host: %s%s\n", prog,
-			strerror(errno),
-			errno == ENOENT ? " (is kvmmem_host loaded?)" : "");
-		exit(EX_NODEV);
+	out[0] = 0;
+	if (!strncmp(spec, "name:", 5) || !strncmp(spec, "libvirt:", 8)) {
+		snprintf(out, size, "%s", spec);
+		return;
 	}
-	return fd;
+	len = pid > 0 ? read_cmdline(pid, &cl) : -1;
+	if (len < 0)
+		return;
+	if (len && !qemu_name_of(cl, len, guest, sizeof(guest)))
+		snprintf(out, size, "name:%s", guest);
+	free(cl);
+}
+
+/* The first line of @path, without its newline, into @buf; 0 if read. */
+static int read_line(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "re");
+	int ok;
+
+	if (!f)
+		return -1;
+	ok = !!fgets(buf, size, f);
+	fclose(f);
+	if (!ok)
+		return -1;
+	buf[strcspn(buf, "\n")] = 0;
+	return 0;
+}
+
+/*
+ * A grant as the audit log tells of it. It has no room for the token, so
+ * no audit line can hold one. What is not known is logged as "-".
+ */
+struct audit {
+	const char *event;	/* "grant", "revoke-failed", ... */
+	int has_id;		/* @id is known */
+	uint64_t id;
+	pid_t target, intro;	/* the VMMs' pids; 0: not known */
+	char target_vm[VM_NAME];	/* vm_name()s, or "" */
+	char intro_vm[VM_NAME];
+	int has_terms;		/* the fields below are known */
+	uint64_t gpa_start, gpa_end;
+	uint32_t flags, max_pages;
+	int64_t expires_in_ms;	/* -1: never */
+};
+
+/* An audit line being made; what does not fit is cut. */
+struct audit_line {
+	char text[2048];
+	size_t len;
+};
+
+static void add(struct audit_line *l, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void add(struct audit_line *l, const char *fmt, ...)
+{
+	size_t room = sizeof(l->text) - l->len;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(l->text + l->len, room, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		l->len += (size_t)n < room ? (size_t)n : room - 1;
+}
+
+/*
+ * Append ' KEY="TEXT"' for TEXT from outside (a VM name, a user name, an
+ * error message): double quotes, backslashes and control characters become
+ * '?', so that a value can neither end early nor start a forged line.
+ */
+static void add_text(struct audit_line *l, const char *key, const char *text)
+{
+	unsigned char c;
+
+	add(l, " %s=\"", key);
+	for (; *text && l->len + 2 < sizeof(l->text); text++) {
+		c = *text;
+		l->text[l->len++] = c < 0x20 || c == 0x7f || c == '"' ||
+				    c == '\\' ? '?' : c;
+	}
+	l->text[l->len] = 0;
+	add(l, "\"");
+}
+
+/* Append " KEY=PID", or " KEY=-" for 0 (not known). */
+static void add_pid(struct audit_line *l, const char *key, pid_t pid)
+{
+	if (pid > 0)
+		add(l, " %s=%d", key, (int)pid);
+	else
+		add(l, " %s=-", key);
+}
+
+/*
+ * Log @l, with who ran the command and @reason (NULL: none) appended, at
+ * priority @prio.
+ *
+ * The facility is LOG_AUTHPRIV, not LOG_USER: these lines record who was
+ * given, or lost, access to a VM's memory. They are authorisation events,
+ * which auditors look for where the system keeps those (journalctl
+ * SYSLOG_FACILITY=10; /var/log/auth.log with Debian's rsyslog, readable by
+ * root and adm only), not among ordinary programs' messages.
+ *
+ * syslog() drops a line silently when nothing listens on /dev/log (no
+ * LOG_CONS). KVMMEM_HOST_LOG_STDERR=1 also writes it to standard error
+ * (LOG_PERROR), as "kvmmem-host[PID]: LINE": tests see it there.
+ */
+static void audit_send(int prio, struct audit_line *l, const char *reason)
+{
+	const char *to_stderr = getenv("KVMMEM_HOST_LOG_STDERR");
+	const char *sudo = getenv("SUDO_USER");
+	char auid[16];
+
+	/* the login uid survives sudo and su; SUDO_USER is what sudo says */
+	if (read_line("/proc/self/loginuid", auid, sizeof(auid)) ||
+	    !strcmp(auid, "4294967295"))
+		snprintf(auid, sizeof(auid), "-");
+	add(l, " uid=%u auid=%s", (unsigned int)getuid(), auid);
+	add_text(l, "sudo_user", sudo ? sudo : "");
+	if (reason)
+		add_text(l, "reason", reason);
+	openlog("kvmmem-host", LOG_PID |
+		(to_stderr && !strcmp(to_stderr, "1") ? LOG_PERROR : 0),
+		LOG_AUTHPRIV);
+	syslog(prio, "%s", l->text);
+	closelog();
+}
+
+/*
+ * Log the event @a: at LOG_NOTICE, or at LOG_WARNING with @reason if that
+ * is not NULL (the event failed).
+ */
+static void audit_grant(const struct audit *a, const char *reason)
+{
+	struct audit_line l = { .len = 0 };
+
+	add(&l, "%s id=", a->event);
+	if (a->has_id)
+		add(&l, "%" PRIu64, a->id);
+	else
+		add(&l, "-");
+	add_pid(&l, "target", a->target);
+	add_text(&l, "target_vm", a->target_vm);
+	add_pid(&l, "introspector", a->intro);
+	add_text(&l, "introspector_vm", a->intro_vm);
+	if (a->has_terms)
+		add(&l, " range=0x%" PRIx64 "-0x%" PRIx64
+		    " rights=%s quota=%u expires_in_ms=%" PRId64,
+		    a->gpa_start, a->gpa_end,
+		    a->flags & KVMMEM_GRANT_WRITE ? "rw" : "ro",
+		    (unsigned int)a->max_pages, a->expires_in_ms);
+	else
+		add(&l, " range=- rights=- quota=- expires_in_ms=-");
+	audit_send(reason ? LOG_WARNING : LOG_NOTICE, &l, reason);
+}
+
+/* /dev/kvmmem-host, into *@fd; returns 0, or EX_NODEV once said. */
+static int open_ctl(int *fd)
+{
+	int e;
+
+	*fd = open("/dev/kvmmem-host", O_RDWR | O_CLOEXEC);
+	if (*fd >= 0)
+		return 0;
+	e = errno;
+	return fail(EX_NODEV, "/dev/kvmmem-host: %s%s", strerror(e),
+		    e == ENOENT ? " (is kvmmem_host loaded?)" : "");
 }
 
 /* A duplicate of the KVM VM descriptor of process @pid, or -1. */
@@ -383,14 +575,6 @@ static int parse_range(const char *s, struct kvmmem_host_grant *g)
 	g->gpa_start = a;
 	g->gpa_end = b;
 	return 0;
-}
-
-static void token_hex(const struct kvmmem_host_grant *g, char *hex)
-{
-	int i;
-
-	for (i = 0; i < 4; i++)
-		sprintf(hex + 16 * i, "%016" PRIx64, (uint64_t)g->token.token[i]);
 }
 
 /* Writes the token to @file (new, mode 0600), else to standard output. */
@@ -453,6 +637,74 @@ static int deliver(const char *qmp, pid_t ipid, const char *hex)
 	return EX_DONE;
 }
 
+/* What grant is asked to do, besides the grant's own terms. */
+struct grant_req {
+	const char *tspec, *ispec;	/* --target VM, --introspector VM */
+	const char *qmp;		/* --qmp SOCKET, or NULL */
+	const char *file;		/* --token-file FILE, or NULL */
+	int to_stdout, to_vm;		/* --token-stdout, --deliver */
+};
+
+/*
+ * Revoke grant @id, whose token reached nobody (a token nobody has is no
+ * use); @why becomes @msg and what became of the grant.
+ */
+static void withdraw(int ctl, uint64_t id, const char *msg, char *why,
+		     size_t size)
+{
+	if (ioctl(ctl, KVMMEM_HOST_REVOKE, &id))
+		snprintf(why, size, "%s; revoking grant %" PRIu64 " failed: %s",
+			 msg, id, strerror(errno));
+	else
+		snprintf(why, size, "%s; grant %" PRIu64 " revoked", msg, id);
+}
+
+/*
+ * Issue grant @g as @r asks and hand out its token. Fills in the pids and
+ * the id of @a; on failure @why is the reason. Returns an exit code.
+ */
+static int issue(const struct grant_req *r, struct kvmmem_host_grant *g,
+		 struct audit *a, char *why, size_t size)
+{
+	char hex[KVMMEM_TOKEN_HEX + 1], qpath[PATH_MAX];
+	int ctl, rc;
+
+	rc = resolve_vm(r->tspec, &a->target);
+	if (!rc)
+		rc = resolve_vm(r->ispec, &a->intro);
+	if (!rc && r->to_vm)
+		rc = find_qmp(a->intro, r->qmp, qpath, sizeof(qpath));
+	if (!rc)
+		rc = open_ctl(&ctl);
+	if (rc)
+		goto out;
+	g->target_fd = vm_fd_of(a->target);
+	g->intro_fd = vm_fd_of(a->intro);
+	if (g->target_fd < 0 || g->intro_fd < 0) {
+		rc = fail(EX_NOVM, "no KVM VM in process %d",
+			  g->target_fd < 0 ? a->target : a->intro);
+		goto out;
+	}
+	if (ioctl(ctl, KVMMEM_HOST_GRANT, g)) {
+		rc = fail(EX_FAIL, "grant refused: %s", strerror(errno));
+		goto out;
+	}
+	a->has_id = 1;
+	a->id = g->id;
+	/* the library reads the token as bytes only */
+	kvmmem_token_format((const uint64_t *)g->token.token, hex);
+	rc = r->to_vm ? deliver(qpath, a->intro, hex) : EX_DONE;
+	if (!rc && (r->file || r->to_stdout))
+		rc = write_token(hex, r->file);
+	explicit_bzero(hex, sizeof(hex));
+	if (rc)
+		withdraw(ctl, g->id, fail_msg, why, size);
+	return rc;
+out:
+	snprintf(why, size, "%s", fail_msg);
+	return rc;
+}
+
 static int cmd_grant(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -469,19 +721,19 @@ static int cmd_grant(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct kvmmem_host_grant g = { 0 };
-	const char *file = NULL, *tspec = NULL, *ispec = NULL, *qmp = NULL;
-	char hex[KVMMEM_TOKEN_HEX + 1], qpath[PATH_MAX];
-	pid_t tpid = 0, ipid = 0;
-	int o, ctl, to_stdout = 0, to_vm = 0, rc;
+	struct audit a = { .event = "grant", .has_terms = 1 };
+	struct grant_req r = { 0 };
+	char why[sizeof(fail_msg) + 80];
+	int o, rc;
 	uint64_t v;
 
 	while ((o = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		switch (o) {
 		case 't':
-			tspec = optarg;
+			r.tspec = optarg;
 			break;
 		case 'i':
-			ispec = optarg;
+			r.ispec = optarg;
 			break;
 		case 'w':
 			g.flags |= KVMMEM_GRANT_WRITE;
@@ -501,16 +753,16 @@ static int cmd_grant(int argc, char **argv)
 			g.max_pages = v;
 			break;
 		case 'f':
-			file = optarg;
+			r.file = optarg;
 			break;
 		case 's':
-			to_stdout = 1;
+			r.to_stdout = 1;
 			break;
 		case 'Q':
-			qmp = optarg;
+			r.qmp = optarg;
 			/* fall through */
 		case 'd':
-			to_vm = 1;
+			r.to_vm = 1;
 			break;
 		default:
 			return bad_option(argv);
@@ -518,39 +770,55 @@ static int cmd_grant(int argc, char **argv)
 	}
 	if (optind < argc)
 		return unexpected(argv[optind]);
-	if (!tspec || !ispec)
+	if (!r.tspec || !r.ispec)
 		return fail(EX_BADUSE, "grant needs --target VM and --introspector VM");
-	if (file && to_stdout)
+	if (r.file && r.to_stdout)
 		return fail(EX_BADUSE, "grant takes one of --token-file FILE and --token-stdout");
-	if (!file && !to_stdout && !to_vm)
+	if (!r.file && !r.to_stdout && !r.to_vm)
 		return fail(EX_BADUSE, "grant needs --token-file FILE, --token-stdout or --deliver");
-	rc = resolve_vm(tspec, &tpid);
+	rc = issue(&r, &g, &a, why, sizeof(why));
 	if (!rc)
-		rc = resolve_vm(ispec, &ipid);
-	if (!rc && to_vm)
-		rc = find_qmp(ipid, qmp, qpath, sizeof(qpath));
-	if (rc)
-		return rc;
-	ctl = open_ctl();
-	g.target_fd = vm_fd_of(tpid);
-	g.intro_fd = vm_fd_of(ipid);
-	if (g.target_fd < 0 || g.intro_fd < 0)
-		return fail(EX_NOVM, "no KVM VM in process %d",
-			    g.target_fd < 0 ? tpid : ipid);
-	if (ioctl(ctl, KVMMEM_HOST_GRANT, &g))
-		return fail(EX_FAIL, "grant refused: %s", strerror(errno));
-	token_hex(&g, hex);
-	rc = to_vm ? deliver(qpath, ipid, hex) : EX_DONE;
-	if (!rc && (file || to_stdout))
-		rc = write_token(hex, file);
-	if (rc)		/* a token nobody has is no use */
-		ioctl(ctl, KVMMEM_HOST_REVOKE, &g.id);
-	else
-		fprintf(file || to_vm ? stdout : stderr, "grant %" PRIu64 "\n",
+		fprintf(r.file || r.to_vm ? stdout : stderr, "grant %" PRIu64 "\n",
 			(uint64_t)g.id);
+	if (rc)
+		a.event = "grant-failed";
+	vm_name(r.tspec, a.target, a.target_vm, sizeof(a.target_vm));
+	vm_name(r.ispec, a.intro, a.intro_vm, sizeof(a.intro_vm));
+	a.gpa_start = g.gpa_start;
+	a.gpa_end = g.gpa_end;
+	a.flags = g.flags;
+	a.max_pages = g.max_pages;
+	a.expires_in_ms = !g.expire_ms ? -1 :
+			  g.expire_ms > INT64_MAX ? INT64_MAX : (int64_t)g.expire_ms;
 	explicit_bzero(&g, sizeof(g));
-	explicit_bzero(hex, sizeof(hex));
+	audit_grant(&a, rc ? why : NULL);
 	return rc;
+}
+
+/*
+ * The token in the first line of @file (NULL: standard input), checked,
+ * into @hex (at least KVMMEM_TOKEN_HEX + 1 bytes) as kvmmem_token_format()
+ * writes it. Returns 0 or an exit code.
+ */
+static int read_token(const char *file, char *hex, size_t size)
+{
+	FILE *in = file ? fopen(file, "re") : stdin;
+	uint64_t tok[4];
+	int bad;
+
+	if (!in)
+		return fail(EX_FAIL, "%s: %s", file, strerror(errno));
+	if (!fgets(hex, size, in))
+		hex[0] = 0;
+	if (in != stdin)
+		fclose(in);
+	bad = kvmmem_token_parse(hex, tok);
+	explicit_bzero(hex, size);
+	if (bad)
+		return fail(EX_BADUSE, "the token is not %d hex digits", KVMMEM_TOKEN_HEX);
+	kvmmem_token_format(tok, hex);
+	explicit_bzero(tok, sizeof(tok));
+	return 0;
 }
 
 /* deliver --introspector VM [--qmp SOCKET] (--token-file FILE | --token-stdin) */
@@ -564,10 +832,10 @@ static int cmd_deliver(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *ispec = NULL, *qmp = NULL, *file = NULL;
-	char hex[KVMMEM_TOKEN_HEX + 2], qpath[PATH_MAX];
+	char hex[160], qpath[PATH_MAX] = "", vm[VM_NAME];
+	struct audit_line l = { .len = 0 };
 	int o, from_stdin = 0, rc;
 	pid_t ipid = 0;
-	FILE *in;
 
 	while ((o = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		switch (o) {
@@ -596,54 +864,94 @@ static int cmd_deliver(int argc, char **argv)
 	rc = ispec ? resolve_vm(ispec, &ipid) : 0;
 	if (!rc)
 		rc = find_qmp(ipid, qmp, qpath, sizeof(qpath));
-	if (rc)
-		return rc;
-	in = file ? fopen(file, "re") : stdin;
-	if (!in)
-		return fail(EX_FAIL, "%s: %s", file, strerror(errno));
-	if (!fgets(hex, sizeof(hex), in))
-		hex[0] = 0;
-	if (in != stdin)
-		fclose(in);
-	hex[strcspn(hex, "\r\n")] = 0;
-	if (strlen(hex) != KVMMEM_TOKEN_HEX ||
-	    strspn(hex, "0123456789abcdefABCDEF") != KVMMEM_TOKEN_HEX)
-		return fail(EX_BADUSE, "the token is not %d hex digits", KVMMEM_TOKEN_HEX);
-	rc = deliver(qpath, ipid, hex);
+	if (!rc)
+		rc = read_token(file, hex, sizeof(hex));
+	if (!rc)
+		rc = deliver(qpath, ipid, hex);
 	explicit_bzero(hex, sizeof(hex));
+	vm_name(ispec ? ispec : "", ipid, vm, sizeof(vm));
+	add(&l, "%s", rc ? "deliver-failed" : "deliver");
+	add_pid(&l, "introspector", ipid);
+	add_text(&l, "introspector_vm", vm);
+	add_text(&l, "qmp", qpath);
+	audit_send(rc ? LOG_WARNING : LOG_NOTICE, &l, rc ? fail_msg : NULL);
 	return rc;
+}
+
+#define LIST_MAX	256	/* grants read at a time */
+
+/* The grants that exist, at most @max, into @info: how many, or -1. */
+static int list_grants(int ctl, struct kvmmem_host_grant_info *info,
+		       unsigned int max)
+{
+	struct kvmmem_host_list l = { .count = max, .grants = (uintptr_t)info };
+
+	if (ioctl(ctl, KVMMEM_HOST_LIST, &l))
+		return -1;
+	return l.count < max ? l.count : max;
+}
+
+/* What the module says of grant a->id, if it is listed, into @a. */
+static void audit_lookup(int ctl, struct audit *a)
+{
+	struct kvmmem_host_grant_info info[LIST_MAX];
+	int i, n = list_grants(ctl, info, LIST_MAX);
+
+	for (i = 0; i < n; i++) {
+		if (info[i].id != a->id)
+			continue;
+		a->target = info[i].target_pid;
+		a->intro = info[i].intro_pid;
+		vm_name("", a->target, a->target_vm, sizeof(a->target_vm));
+		vm_name("", a->intro, a->intro_vm, sizeof(a->intro_vm));
+		a->has_terms = 1;
+		a->gpa_start = info[i].gpa_start;
+		a->gpa_end = info[i].gpa_end;
+		a->flags = info[i].flags;
+		a->max_pages = info[i].max_pages;
+		a->expires_in_ms = info[i].expires_in_ms;
+		return;
+	}
 }
 
 static int cmd_revoke(int argc, char **argv)
 {
-	uint64_t id;
-	int ctl;
+	struct audit a = { .event = "revoke", .has_id = 1 };
+	int ctl, rc;
 
 	if (argc != 2)
 		return fail(EX_BADUSE, "revoke needs one grant ID");
-	if (parse_u64(argv[1], &id))
+	if (parse_u64(argv[1], &a.id))
 		return fail(EX_BADUSE, "bad grant ID '%s'", argv[1]);
-	ctl = open_ctl();
-	if (ioctl(ctl, KVMMEM_HOST_REVOKE, &id))
-		return fail(EX_FAIL, "revoke %" PRIu64 ": %s", id, strerror(errno));
-	return EX_DONE;
+	rc = open_ctl(&ctl);
+	if (!rc) {
+		audit_lookup(ctl, &a);	/* while it still exists */
+		if (ioctl(ctl, KVMMEM_HOST_REVOKE, &a.id))
+			rc = fail(EX_FAIL, "revoke %" PRIu64 ": %s", a.id,
+				  strerror(errno));
+	}
+	if (rc)
+		a.event = "revoke-failed";
+	audit_grant(&a, rc ? fail_msg : NULL);
+	return rc;
 }
 
 static int cmd_list(int argc, char **argv)
 {
-	struct kvmmem_host_grant_info info[256];
-	struct kvmmem_host_list l = { .count = 256, .grants = (uintptr_t)info };
-	unsigned int i;
-	int ctl;
+	struct kvmmem_host_grant_info info[LIST_MAX];
+	int i, n, ctl, rc;
 
 	if (argc != 1)
 		return unexpected(argv[1]);
-	ctl = open_ctl();
-	if (ioctl(ctl, KVMMEM_HOST_LIST, &l))
+	rc = open_ctl(&ctl);
+	if (rc)
+		return rc;
+	n = list_grants(ctl, info, LIST_MAX);
+	if (n < 0)
 		return fail(EX_FAIL, "list: %s", strerror(errno));
 	printf("%-6s %-8s %-8s %-3s %-10s %-8s %-8s %s\n", "ID", "TARGET",
 	       "INTRO", "RW", "EXPIRES", "MAPPED", "TOTAL", "RANGE");
-	for (i = 0; i < l.count && i < 256; i++)
+	for (i = 0; i < n; i++)
 		printf("%-6" PRIu64 " %-8d %-8d %-3s %-10" PRId64 " %-8" PRIu64
 		       " %-8" PRIu64 " %#" PRIx64 "-%#" PRIx64 "\n",
 		       (uint64_t)info[i].id, info[i].target_pid, info[i].intro_pid,
@@ -668,22 +976,6 @@ static int cmd_resolve(int argc, char **argv)
 		return fail(EX_NOVM, "%s: no process %d", argv[1], pid);
 	printf("%d\n", pid);
 	return EX_DONE;
-}
-
-/* The first line of @path, without its newline, into @buf; 0 if read. */
-static int read_line(const char *path, char *buf, size_t size)
-{
-	FILE *f = fopen(path, "re");
-	int ok;
-
-	if (!f)
-		return -1;
-	ok = !!fgets(buf, size, f);
-	fclose(f);
-	if (!ok)
-		return -1;
-	buf[strcspn(buf, "\n")] = 0;
-	return 0;
 }
 
 /* The module that modprobe would load for MODNAME, or NULL. */

@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
-/*
- * kvmmem: read, dump, watch and search a target VM's memory from inside
- * an introspector VM, through libkvmmem.
+/**
+ * DOC: kvmmem
  *
- * Copyright (C) 2026 The kvmmem authors
+ * Read, dump, watch and search a target VM's memory from inside an
+ * introspector VM, through libkvmmem. The token comes from a file, standard
+ * input, KVMMEM_TOKEN or the token port, as 64 hex digits: its 32 bytes in
+ * memory order (kvmmem_token_parse()); save-token writes it back as
+ * kvmmem_token_format() does.
  */
+/* Copyright (C) 2026 The kvmmem authors */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -188,6 +192,10 @@ static int port_token(char *hex, size_t size)
 	return 0;
 }
 
+/*
+ * The token, from the first source given, checked, into @hex (at least
+ * KVMMEM_TOKEN_HEX + 1 bytes) as kvmmem_token_format() writes it.
+ */
 static int read_token(const char *file, int from_stdin, int from_port,
 		      char *hex, size_t size)
 {
@@ -215,9 +223,13 @@ static int read_token(const char *file, int from_stdin, int from_port,
 		hex[0] = 0;
 	if (f && f != stdin)
 		fclose(f);
-	if (kvmmem_token_parse(hex, t))
+	if (kvmmem_token_parse(hex, t)) {
+		explicit_bzero(hex, size);
 		return fail(EX_TOKEN, "the token is not 64 hex digits");
-	memset(t, 0, sizeof(t));
+	}
+	/* the text as libkvmmem writes it: lower case, no white space */
+	kvmmem_token_format(t, hex);
+	explicit_bzero(t, sizeof(t));
 	return 0;
 }
 
@@ -235,7 +247,7 @@ static int save_token(const char *file, const char *tfile, int tstdin, int tport
 	if (fd < 0)
 		return fail(EX_FAIL, "%s: %s", file, strerror(errno));
 	ret = read_token(tfile, tstdin, tport, hex, sizeof(hex));
-	n = strcspn(hex, "\r\n");
+	n = strlen(hex);
 	if (!ret && (write(fd, hex, n) != (ssize_t)n || write(fd, "\n", 1) != 1))
 		ret = fail(EX_FAIL, "%s: %s", file, strerror(errno));
 	explicit_bzero(hex, sizeof(hex));

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <sys/mman.h>
 #include <linux/kvmmem.h>
+#include <libkvmmem.h>
 
 #define PG 4096
 
@@ -46,21 +47,25 @@ static inline const char *ename(int e)
 	return buf;
 }
 
+/*
+ * The token in the first line of @file, as kvmmem-host wrote it (its bytes
+ * in memory order), parsed by libkvmmem, which each program links.
+ */
 static inline void read_token(const char *file, struct kvmi_map_mem_token *t)
 {
-	char hex[80] = "", part[17];
+	char hex[80] = "";
 	FILE *f = fopen(file, "r");
-	int i;
 
 	if (!f || !fgets(hex, sizeof(hex), f)) {
 		perror(file);
 		exit(2);
 	}
 	fclose(f);
-	for (i = 0; i < 4; i++) {
-		memcpy(part, hex + 16 * i, 16);
-		part[16] = 0;
-		t->token[i] = strtoull(part, NULL, 16);
+	/* the library reads and writes the token as bytes only */
+	if (kvmmem_token_parse(hex, (uint64_t *)t->token)) {
+		fprintf(stderr, "%s: not a token (%d hex digits)\n", file,
+			KVMMEM_TOKEN_HEX);
+		exit(2);
 	}
 }
 

@@ -356,12 +356,20 @@ grant() {
 	"$BIN/kvmmem-host" grant --target "$t" --introspector "$i" --token-file "$f" "$@" |
 		awk '/^grant/ { print $2 }'
 }
-# tvm_token NAME FILE GPA: write a token file into a tiny VM's RAM at GPA
+# tvm_token NAME FILE GPA: write a token file into a tiny VM's RAM at GPA.
+# The file holds the token's 32 bytes in memory order, two hex digits a
+# byte; tvm pokes little-endian u64s, so each 8-byte group is reversed into
+# the value whose bytes, stored, are the group's (digits 0001...07 -> poke
+# 0x0706050403020100).
 tvm_token() {
-	local n=$1 f=$2 gpa=$3 hex i
-	hex=$(cat "$f")
+	local n=$1 f=$2 gpa=$3 hex i j w
+	hex=$(tr -d ' \t\r\n' <"$f")
 	for i in 0 1 2 3; do
-		tvm "$n" poke $((gpa + 8 * i)) "0x${hex:$((16 * i)):16}" >/dev/null
+		w=
+		for j in 0 1 2 3 4 5 6 7; do
+			w=${hex:$((16 * i + 2 * j)):2}$w
+		done
+		tvm "$n" poke $((gpa + 8 * i)) "0x$w" >/dev/null
 	done
 }
 pins() {

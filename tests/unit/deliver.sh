@@ -12,7 +12,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 T=$(mktemp -d)
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null; rm -rf "$T"' EXIT
-tok=$(printf '%016x' 11 22 33 44)
+# the documented test vector: the token's bytes 00 01 ... 1f in memory order
+tok=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
 echo "$tok" > "$T/good.tok"
 echo nothex > "$T/bad.tok"
 
@@ -100,6 +101,36 @@ printf '%s\r\n' "$tok" > "$T/crlf.tok"
 : > "$T/q.log"
 "$H" deliver --qmp "$T/q.sock" --token-file "$T/crlf.tok" && grep -qx "token $tok" "$T/q.log" &&
 	ok "a token file with a CRLF line end" || nok "a token file with a CRLF line end"
+
+tr a-f A-F <"$T/good.tok" > "$T/upper.tok"
+: > "$T/q.log"
+"$H" deliver --qmp "$T/q.sock" --token-file "$T/upper.tok" && grep -qx "token $tok" "$T/q.log" &&
+	ok "a token in upper case goes as libkvmmem writes it, in lower case" ||
+	nok "an upper-case token: $(grep '^token' "$T/q.log")"
+
+# the audit line (a copy on standard error): where the token went, never the
+# token, nor a part of it (16 hex digits in a row)
+KVMMEM_HOST_LOG_STDERR=1 SUDO_USER=tester "$H" deliver --qmp "$T/q.sock" \
+	--token-file "$T/good.tok" 2>"$T/err" >/dev/null
+rc=$?
+line=$(cat "$T/err")
+if [ $rc = 0 ] && [ "$(wc -l <"$T/err")" = 1 ] &&
+   [[ $line =~ ^kvmmem-host\[[0-9]+\]:\ deliver\ introspector=-\ introspector_vm=\"\"\ qmp=\"$T/q.sock\"\ uid=[0-9]+\ auid=[-0-9]+\ sudo_user=\"tester\"$ ]] &&
+   ! grep -qiE '[0-9a-f]{16}' "$T/err"; then
+	ok "an audit line for the delivery, without the token (KVMMEM_HOST_LOG_STDERR=1)"
+else
+	nok "the audit line of a delivery (exit $rc): $line"
+fi
+printf '%s\n' "${tok:0:63}" > "$T/short.tok"
+KVMMEM_HOST_LOG_STDERR=1 "$H" deliver --qmp "$T/q.sock" --token-file "$T/short.tok" \
+	2>"$T/err" >/dev/null
+rc=$?
+if [ $rc = 2 ] && grep -q 'deliver-failed .* reason="the token is not 64 hex digits"$' "$T/err" &&
+   ! grep -qiE '[0-9a-f]{16}' "$T/err"; then
+	ok "a failed delivery is logged with its reason, without the digits it was given"
+else
+	nok "the audit line of a failed delivery (exit $rc): $(cat "$T/err")"
+fi
 
 fake v vser
 "$H" deliver --qmp "$T/v.sock" --token-file "$T/good.tok" && grep -qx "token $tok" "$T/v.log" &&

@@ -13,14 +13,7 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 H=${1:-$top/build/bin/kvmmem-host}
 version=$(cat "$top/VERSION")
-T=$(mktemp -d)
-pids=()
-cleanup() {
-	[ ${#pids[@]} = 0 ] || kill "${pids[@]}" 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-
+. "$top/tests/unit/procs.sh"
 . "$top/tests/tap.sh"
 # expect DESC WANT GOT
 expect() {
@@ -117,13 +110,19 @@ cat >"$T/t.c" <<'EOF'
 
 int main(void)
 {
+	/* the token's bytes 00 01 ... 1f, in memory order */
 	static const char good[] =
-		"000000000000000100000000000000020000000000000003000000000000000a";
+		"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+	char hex[KVMMEM_TOKEN_HEX + 1];
 	uint64_t tok[4];
 	struct kvmmem *km;
 
-	if (kvmmem_token_parse(good, tok) || tok[0] != 1 || tok[3] != 10 ||
+	if (kvmmem_token_parse(good, tok) || ((unsigned char *)tok)[31] != 0x1f ||
 	    kvmmem_token_parse("123", tok) != -1 || errno != EINVAL)
+		return 1;
+	kvmmem_token_parse(good, tok);
+	kvmmem_token_format(tok, hex);
+	if (strcmp(hex, good))
 		return 1;
 	if (KVM_HC_MEM_MAP != 32)
 		return 1;
@@ -147,7 +146,7 @@ if [ -e /dev/kvmmem ]; then
 elif out=$(cc -o "$T/t" "$T/t.c" $(pc --cflags --libs) 2>&1); then
 	expect "a program built with pkg-config --cflags --libs links libkvmmem.so.0" \
 		"libkvmmem.so.0" "$(readelf -d "$T/t" | sed -n 's/.*NEEDED.*\[\(libkvmmem[^]]*\)\]/\1/p')"
-	expect "... and runs: token parsing, kvmmem_open without /dev/kvmmem is ENOENT" \
+	expect "... and runs: token parsing and formatting, kvmmem_open without /dev/kvmmem is ENOENT" \
 		"$want_msg" "$(LD_LIBRARY_PATH=$D/usr/lib "$T/t" 2>&1)"
 	if out=$(cc -static -o "$T/ts" "$T/t.c" $(pc --static --cflags --libs) 2>&1); then
 		expect "... and linked statically (pkg-config --static) it runs too" \
@@ -248,20 +247,7 @@ else
 fi
 
 # --- kvmmem-host: VM names -----------------------------------------------
-# fake ARGV0 ARGS...: a process whose command line is ARGV0 -c 'read...'
-# ARGS, waiting (with no child) for at most 60 s; sets $fpid
-mkfifo "$T/fifo"
-fake() {
-	local a0=$1 i
-	shift
-	(exec -a "$a0" bash -c "read -t 60 <>'$T/fifo'; exit" "$@") &
-	fpid=$!
-	pids+=("$fpid")
-	for i in $(seq 50); do
-		tr '\0' '\n' <"/proc/$fpid/cmdline" 2>/dev/null | head -1 | grep -qxF -- "$a0" && return
-		sleep 0.1
-	done
-}
+# (fake ARGV0 ARGS...: tests/unit/procs.sh)
 n=kvmmem-pkg-test-$$
 case1 "name: of no QEMU process" 3 "name:$n-none: no QEMU process has -name $n-none" \
 	"$H" grant --target "name:$n-none" --introspector 1 --token-stdout

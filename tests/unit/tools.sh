@@ -68,3 +68,17 @@ case1 "save-token to a file that exists" 1 "saved.tok: File exists" "$K" --token
 case1 "save-token of a bad token" 3 "the token is not 64 hex digits" "$K" --token-file "$T/bad.tok" save-token "$T/bad-saved.tok"
 [ ! -e "$T/bad-saved.tok" ] && echo "ok - kvmmem save-token: a failed save leaves no file" ||
 	echo "not ok - kvmmem save-token: a failed save left $T/bad-saved.tok"
+
+# the text is the token's bytes in memory order (the documented vector:
+# bytes 00 01 ... 1f); upper case is accepted, and save-token writes the
+# token as libkvmmem formats it: lower case, no white space
+vec=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
+printf ' %s\r\n' "$(tr a-f A-F <<<"$vec")" > "$T/upper.tok"
+case1 "an upper-case token from the environment, no device" 4 "no /dev/kvmmem" \
+	env KVMMEM_TOKEN="$(tr a-f A-F <<<"$vec")" "$K" read 0 16
+if "$K" --token-file "$T/upper.tok" save-token "$T/canon.tok" &&
+   [ "$(cat "$T/canon.tok")" = "$vec" ] && [ "$(wc -c <"$T/canon.tok")" = 65 ]; then
+	echo "ok - kvmmem save-token: an upper-case token with white space is saved as 64 lower-case digits"
+else
+	echo "not ok - kvmmem save-token of an upper-case token: $(cat -A "$T/canon.tok" 2>&1)"
+fi

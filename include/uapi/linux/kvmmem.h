@@ -38,6 +38,21 @@
 /**
  * struct kvmi_map_mem_token - capability issued by the host
  * @token: 256 bits from the host kernel's CSPRNG
+ *
+ * The token is 32 opaque bytes; the host compares them as bytes. Its text,
+ * in token files, on standard output, through the token port and in
+ * KVMMEM_TOKEN, is 64 hex digits: the token's 32 bytes in memory order,
+ * byte 0 first, two digits a byte (lower case written, either case read).
+ * It does not depend on the machine's byte order. Test vector: the bytes
+ * 00 01 02 ... 1f are the text
+ *
+ *   000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
+ *
+ * and on x86-64 (little endian) token[0] == 0x0706050403020100. Earlier
+ * versions of the tools wrote each of the four words as a number instead
+ * (token[0] first, most significant digit first). Their token files are
+ * not read as the same token (the host answers EACCES): have the grant
+ * issued anew.
  */
 struct kvmi_map_mem_token {
 	__u64 token[4];
