@@ -17,6 +17,7 @@
 #include "stats.h"
 #include "status.h"
 #include "throttle.h"
+#include "trace.h"
 
 /**
  * DOC: Grants, theory of operation
@@ -104,6 +105,7 @@ static void grant_kill(struct kvmmem_grant *g, const char *why)
 	kvmmem_stat_inc(KVMMEM_STAT_GRANTS_ENDED);
 	pr_info("grant %llu (target %s, introspector %s) ended: %s\n", g->id,
 		g->target->stats_id, g->intro->stats_id, why);
+	trace_kvmmem_grant_end(g, why);
 }
 
 static void reap_fn(struct work_struct *work)
@@ -204,6 +206,7 @@ int kvmmem_grant_add(struct kvm *target, struct kvm *intro,
 	pr_info("grant %llu: introspector %s may map target %s (%s)\n", g->id,
 		intro->stats_id, target->stats_id,
 		g->flags & KVMMEM_GRANT_WRITE ? "read-write" : "read-only");
+	trace_kvmmem_grant(g, req->expire_ms);
 out_unlock:
 	mutex_unlock(&kvmmem_lock);
 	if (ret)

@@ -16,6 +16,7 @@
 #include "stats.h"
 #include "status.h"
 #include "throttle.h"
+#include "trace.h"
 #include "window.h"
 
 static const char *why(long err)
@@ -92,12 +93,15 @@ static struct kvmmem_grant *find_grant(struct kvm_vcpu *vcpu,
 {
 	struct kvmmem_grant *g;
 
-	if (kvmmem_throttled(vcpu->kvm))
+	if (kvmmem_throttled(vcpu->kvm)) {
+		trace_kvmmem_token_refused(vcpu->kvm, -EAGAIN);
 		return ERR_PTR(-EAGAIN);
+	}
 	g = kvmmem_grant_find(vcpu->kvm, token);
 	kvmmem_throttle_note(vcpu->kvm, !!g);
 	if (g)
 		return g;
+	trace_kvmmem_token_refused(vcpu->kvm, -EACCES);
 	kvmmem_stat_inc(KVMMEM_STAT_BAD_TOKEN);
 	return ERR_PTR(-EACCES);
 }
@@ -128,6 +132,7 @@ static long hc_map(struct kvm_vcpu *vcpu, u64 token_gpa, u64 target_gpa,
 		ret = PTR_ERR(g);
 	}
 	map_done(vcpu, ret, target, target_gpa, intro_gpa, 1);
+	trace_kvmmem_map(vcpu->kvm, g, target_gpa, intro_gpa, 1, 0, ret);
 	mutex_unlock(&kvmmem_lock);
 	memzero_explicit(&token, sizeof(token));
 	return ret;
@@ -144,6 +149,7 @@ static long hc_unmap(struct kvm_vcpu *vcpu, u64 intro_gpa)
 	}
 	ret = kvmmem_remap_unmap(vcpu, intro_gpa);
 	unmap_done(vcpu, ret, intro_gpa, 1);
+	trace_kvmmem_unmap(vcpu->kvm, intro_gpa, 1, 0, ret);
 	mutex_unlock(&kvmmem_lock);
 	return ret;
 }
@@ -186,10 +192,12 @@ static void batch_run(struct kvm_vcpu *vcpu, struct kvmmem_hc_batch *b,
 		if (g) {
 			ret = map_one(vcpu, g, tgpa, igpa, n);
 			map_done(vcpu, ret, g->target->stats_id, tgpa, igpa, n ?: 1);
+			trace_kvmmem_map(vcpu->kvm, g, tgpa, igpa, n ?: 1, b->op, ret);
 		} else {
 			ret = runs ? kvmmem_window_unmap(vcpu, igpa, n) :
 				     kvmmem_remap_unmap(vcpu, igpa);
 			unmap_done(vcpu, ret, igpa, n ?: 1);
+			trace_kvmmem_unmap(vcpu->kvm, igpa, n ?: 1, b->op, ret);
 		}
 		if (ret < 0)
 			break;
@@ -229,6 +237,7 @@ static long hc_batch(struct kvm_vcpu *vcpu, u64 gpa, u64 a1, u64 a2)
 		pr_warn_ratelimited("batch refused: introspector %s, descriptor at gpa %#llx: %s (%ld)\n",
 				    vcpu->kvm->stats_id, gpa,
 				    ret == -EINVAL ? "bad descriptor" : why(ret), ret);
+		trace_kvmmem_batch_refused(vcpu->kvm, gpa, b->op, b->count, ret);
 		goto out_unlock;
 	}
 	b->rights = KVMMEM_MAP_RO;

@@ -43,4 +43,14 @@ static inline long kvmmem_gup_remote(struct mm_struct *mm, unsigned long addr,
 #endif
 }
 
+/*
+ * 6.10 dropped the source argument of __assign_str() in TP_fast_assign():
+ * the source is the one named in __string(). For trace event headers only.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+#define kvmmem_assign_str(dst, src)	__assign_str(dst)
+#else
+#define kvmmem_assign_str(dst, src)	__assign_str(dst, src)
+#endif
+
 #endif /* _KVMMEM_COMPAT_H */
