@@ -34,8 +34,9 @@
  * from the grant's own introspector; wrong, revoked, expired and foreign
  * tokens all give the same answer.
  *
- * A grant ends on revoke, on expiry, or when the process of either VM goes
- * away (its mm has no users left): the reaper checks that every
+ * A grant ends on revoke, on expiry, when either VM is released by its VMM
+ * (release.c), or when the process of either VM goes away (its mm has no
+ * users left): the reaper checks that every
  * KVMMEM_REAP_MS while grants exist, revokes every mapping made under the
  * grant and drops the VM references, so a dead VM is never kept alive.
  *
@@ -329,20 +330,17 @@ int kvmmem_grant_list(struct kvmmem_host_grant_info __user *out, u32 *count)
 	return ret;
 }
 
-/**
- * kvmmem_grant_uninit() - end every grant (module unload)
- *
- * Overlays pin the module, so no mapping is live here; only grants are.
- */
-void kvmmem_grant_uninit(void)
+/* End the grants of @kvm as target or introspector, or all if it is NULL. */
+static void end_grants(struct kvm *kvm, const char *why)
 {
 	struct kvmmem_grant *g, *tmp;
 	LIST_HEAD(dead);
 
-	cancel_delayed_work_sync(&reap_work);
 	mutex_lock(&kvmmem_lock);
 	list_for_each_entry_safe(g, tmp, &grants, node) {
-		grant_kill(g, "module unload");
+		if (kvm && g->target != kvm && g->intro != kvm)
+			continue;
+		grant_kill(g, why);
 		list_add(&g->node, &dead);
 	}
 	mutex_unlock(&kvmmem_lock);
@@ -350,6 +348,28 @@ void kvmmem_grant_uninit(void)
 		list_del(&g->node);
 		kvmmem_grant_put(g);
 	}
+}
+
+/**
+ * kvmmem_grant_vm_released() - end every grant of a VM that was released
+ * @kvm: the VM, as target or as introspector
+ *
+ * Takes kvmmem_lock.
+ */
+void kvmmem_grant_vm_released(struct kvm *kvm)
+{
+	end_grants(kvm, "VM released");
+}
+
+/**
+ * kvmmem_grant_uninit() - end every grant (module unload)
+ *
+ * Overlays pin the module, so no mapping is live here; only grants are.
+ */
+void kvmmem_grant_uninit(void)
+{
+	cancel_delayed_work_sync(&reap_work);
+	end_grants(NULL, "module unload");
 	reap_fn(NULL);
 	cancel_delayed_work_sync(&reap_work);
 }

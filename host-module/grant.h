@@ -60,6 +60,7 @@ struct kvmmem_grant *kvmmem_grant_find(struct kvm *intro,
 bool kvmmem_grant_holder(struct kvm *intro);
 void kvmmem_grant_put(struct kvmmem_grant *g);
 void kvmmem_grant_reap(void);
+void kvmmem_grant_vm_released(struct kvm *kvm);
 void kvmmem_grant_uninit(void);
 
 #endif /* _KVMMEM_GRANT_H */

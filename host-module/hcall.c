@@ -36,6 +36,7 @@ static const char *why(long err)
 	case -EIO:	return "failure injected";
 	case -EXDEV:	return "window chunk holds another grant's pages";
 	case -EAGAIN:	return "too many bad tokens, backing off";
+	case -ENOMEM:	return "out of memory, or RAM not restored";
 	default:	return "error";
 	}
 }

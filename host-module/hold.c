@@ -164,12 +164,22 @@ static unsigned long settle(struct mm_struct *mm, unsigned long hva,
 }
 
 /*
- * Let go of settled pages: a settled ZERO_PAGE(0) holds nothing. Also used
- * for a short GUP's raw pages, where a zero page does hold GUP's reference:
- * that reference is kept (harmless: the zero page is never freed). Putting
- * it was tried (session 6) and backed out while lab failures after it
- * were not understood.
+ * Let go of pages as GUP returned them, before settle(): each holds GUP's
+ * reference, a zero page included (a read-only GUP takes one on it, and
+ * one never given back would push its refcount up without bound).
  */
+static void release_raw(struct page **pages, unsigned long n, bool writable)
+{
+	unsigned long i;
+
+	for (i = 0; i < n; i++)
+		if (writable)
+			unpin_user_page(pages[i]);
+		else
+			put_page(pages[i]);
+}
+
+/* Let go of settled pages: a settled ZERO_PAGE(0) holds nothing. */
 static void release(struct page **pages, unsigned long n, bool writable)
 {
 	unsigned long i;
@@ -243,7 +253,7 @@ long kvmmem_hold(struct mm_struct *mm, unsigned long hva, unsigned long n,
 		got = kvmmem_gup_remote(mm, hva, n, flags, pages, writable);
 		if (got != n) {
 			if (got > 0)
-				release(pages, got, writable);
+				release_raw(pages, got, writable);
 			ret = gup_error(got);
 			break;
 		}

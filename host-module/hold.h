@@ -8,6 +8,12 @@
 struct mm_struct;
 struct page;
 
+/*
+ * How many times a hold is taken again because an invalidation of the
+ * target's range overlapped it (mmu_interval_read_retry()), before -EBUSY.
+ */
+#define KVMMEM_HOLD_RETRIES	8
+
 long kvmmem_hold(struct mm_struct *mm, unsigned long hva, unsigned long n,
 		 bool writable, struct page **pages);
 void kvmmem_drop_page(struct page *page, bool writable, bool dirty);

@@ -11,6 +11,7 @@
 #include "hook.h"
 #include "memslot.h"
 #include "remap.h"
+#include "release.h"
 #include "reset.h"
 #include "stats.h"
 #include "status.h"
@@ -35,9 +36,12 @@ static int __init kvmmem_host_init(void)
 	ret = kvmmem_memslot_init();
 	if (ret)
 		goto err_reset;
-	ret = kvmmem_hook_init();
+	ret = kvmmem_release_init();
 	if (ret)
 		goto err_memslot;
+	ret = kvmmem_hook_init();
+	if (ret)
+		goto err_release;
 	ret = kvmmem_ctl_init();
 	if (ret)
 		goto err_hook;
@@ -46,6 +50,8 @@ static int __init kvmmem_host_init(void)
 
 err_hook:
 	kvmmem_hook_uninit();
+err_release:
+	kvmmem_release_uninit();
 err_memslot:
 	kvmmem_memslot_uninit();
 err_reset:
@@ -67,6 +73,7 @@ static void __exit kvmmem_host_exit(void)
 {
 	kvmmem_ctl_uninit();
 	kvmmem_hook_uninit();
+	kvmmem_release_uninit();
 	kvmmem_memslot_uninit();
 	kvmmem_reset_uninit();
 	kvmmem_grant_uninit();

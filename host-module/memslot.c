@@ -7,12 +7,11 @@
 #include <linux/kprobes.h>
 #include <linux/kvm_host.h>
 #include <linux/module.h>
-#include <linux/slab.h>
-#include <linux/task_work.h>
 
 #include "memslot.h"
 #include "remap.h"
 #include "stats.h"
+#include "vmwork.h"
 
 /**
  * DOC: Memslot changes, theory of operation
@@ -30,15 +29,94 @@
  *
  * A kprobe on kvm_arch_commit_memory_region(), which KVM calls in the
  * VMM's thread once the new memslots are live, copies the range from the
- * old slot (freed right after) and queues task work on that thread. The
- * work revokes before the ioctl returns to the VMM, so before the VMM can
- * reuse the memory or read the dirty log. The handler is atomic; it does
- * nothing while no mapping exists.
+ * old slot (freed right after) and queues task work on that thread
+ * (vmwork.c). The work revokes before the ioctl returns to the VMM, so
+ * before the VMM can reuse the memory or read the dirty log. The handler is
+ * atomic; it does nothing while no mapping and no grant exists (a map under
+ * a grant may be under way: it then finishes first, and is revoked).
+ *
+ * The map path and the sync workers look a gfn up under SRCU, and hold the
+ * page later: they check the binding (gfn to hva, slot flags) again once
+ * they hold it (kvmmem_target_binds()), so a change in between never gives
+ * the introspector VMM memory that is no longer guest RAM.
  */
 
+/*
+ * Resolve @n target gfns from @tgfn to hvas, each in an ordinary, writable
+ * memslot (read-write: not logging dirty pages). With @check, only compare
+ * with @thva. Under the target's SRCU, which is all that keeps a memslot.
+ */
+static long walk_target(struct kvm *target, u64 tgfn, unsigned int n,
+			bool writable, unsigned long *thva, bool check)
+{
+	struct kvm_memory_slot *slot = NULL;
+	unsigned long hva;
+	unsigned int i;
+	long ret = 0;
+	int idx;
+
+	idx = srcu_read_lock(&target->srcu);
+	for (i = 0; i < n && !ret; i++) {
+		if (!slot || tgfn + i - slot->base_gfn >= slot->npages)
+			slot = gfn_to_memslot(target, tgfn + i);
+		if (!kvm_is_visible_memslot(slot) || slot->flags & KVM_MEM_READONLY) {
+			ret = -ENXIO;
+			break;
+		}
+		if (writable && slot->flags & KVM_MEM_LOG_DIRTY_PAGES) {
+			ret = -EBUSY;
+			break;
+		}
+		hva = gfn_to_hva_memslot(slot, tgfn + i);
+		if (!check)
+			thva[i] = hva;
+		else if (thva[i] != hva)
+			ret = -ENXIO;
+	}
+	srcu_read_unlock(&target->srcu, idx);
+	return ret;
+}
+
+/**
+ * kvmmem_target_hvas() - where @n target pages live in the target's VMM
+ * @target: the target VM
+ * @tgfn: first gfn
+ * @n: pages
+ * @writable: for a read-write grant
+ * @thva: out: the hva of each page
+ *
+ * Return: 0, -ENXIO (not ordinary, writable guest RAM) or -EBUSY (dirty
+ * logging is on, for a read-write grant).
+ */
+long kvmmem_target_hvas(struct kvm *target, u64 tgfn, unsigned int n,
+			bool writable, unsigned long *thva)
+{
+	return walk_target(target, tgfn, n, writable, thva, false);
+}
+
+/**
+ * kvmmem_target_binds() - do these gfns still name the memory at @thva?
+ * @target: the target VM
+ * @tgfn: first gfn
+ * @n: pages
+ * @writable: for a read-write grant
+ * @thva: what kvmmem_target_hvas() gave
+ *
+ * A memslot may change between the lookup and the hold (SRCU is not held
+ * across GUP), and after it: whatever is held at the hvas is guest memory
+ * of the target only while this holds.
+ *
+ * Return: true if every page is still there.
+ */
+bool kvmmem_target_binds(struct kvm *target, u64 tgfn, unsigned int n,
+			 bool writable, const unsigned long *thva)
+{
+	return !walk_target(target, tgfn, n, writable, (unsigned long *)thva,
+			    true);
+}
+
 struct slot_work {
-	struct callback_head cb;
-	struct kvm *kvm;
+	struct kvmmem_vm_work vw;
 	u64 gfn;
 	u64 npages;
 	unsigned long hva;
@@ -47,18 +125,17 @@ struct slot_work {
 
 static void slot_fn(struct callback_head *cb)
 {
-	struct slot_work *w = container_of(cb, struct slot_work, cb);
+	struct slot_work *w = container_of(cb, struct slot_work, vw.cb);
+	struct kvm *kvm = w->vw.kvm;
 	int n;
 
-	n = kvmmem_remap_revoke_range(w->kvm, w->gfn, w->npages, w->hva,
+	n = kvmmem_remap_revoke_range(kvm, w->gfn, w->npages, w->hva,
 				      w->rw_only);
 	if (n)
 		pr_info("%s: memslot at gfn %#llx %s: %d mappings revoked\n",
-			w->kvm->stats_id, w->gfn,
+			kvm->stats_id, w->gfn,
 			w->rw_only ? "logs dirty pages" : "is gone", n);
-	kvm_put_kvm(w->kvm);
-	kfree(w);
-	module_put(THIS_MODULE);
+	kvmmem_vm_work_done(&w->vw);
 }
 
 static int commit_pre(struct kprobe *p, struct pt_regs *regs)
@@ -70,35 +147,21 @@ static int commit_pre(struct kprobe *p, struct pt_regs *regs)
 	bool rw_only = change == KVM_MR_FLAGS_ONLY;
 	struct slot_work *w;
 
-	if (!kvmmem_stat_read(KVMMEM_STAT_LIVE) || !old)
+	/* a map may be under way whenever a grant lives */
+	if ((!kvmmem_stat_read(KVMMEM_STAT_LIVE) && !kvmmem_grants_live()) || !old)
 		return 0;
 	if (change != KVM_MR_DELETE && change != KVM_MR_MOVE &&
 	    !(rw_only && new && new->flags & KVM_MEM_LOG_DIRTY_PAGES &&
 	      !(old->flags & KVM_MEM_LOG_DIRTY_PAGES)))
 		return 0;
-	if (!try_module_get(THIS_MODULE))
-		return 0;
-	if (!kvm_get_kvm_safe(kvm))
-		goto out_module;
-	w = kmalloc(sizeof(*w), GFP_ATOMIC);
+	w = kvmmem_vm_work_alloc(kvm, sizeof(*w), slot_fn);
 	if (!w)
-		goto out_put;
-	w->kvm = kvm;
+		return 0;
 	w->gfn = old->base_gfn;
 	w->npages = old->npages;
 	w->hva = old->userspace_addr;
 	w->rw_only = rw_only;
-	init_task_work(&w->cb, slot_fn);
-	if (task_work_add(current, &w->cb, TWA_RESUME))
-		goto out_free;
-	return 0;
-
-out_free:
-	kfree(w);
-out_put:
-	kvm_put_kvm_no_destroy(kvm);
-out_module:
-	module_put(THIS_MODULE);
+	kvmmem_vm_work_queue(&w->vw);
 	return 0;
 }
 
@@ -114,12 +177,7 @@ static struct kprobe commit_kp = {
  */
 int kvmmem_memslot_init(void)
 {
-	int ret;
-
-	ret = register_kprobe(&commit_kp);
-	if (ret)
-		pr_err("cannot probe %s: %d\n", commit_kp.symbol_name, ret);
-	return ret;
+	return kvmmem_probe_arm(&commit_kp);
 }
 
 /**

@@ -3,6 +3,14 @@
 #ifndef _KVMMEM_MEMSLOT_H
 #define _KVMMEM_MEMSLOT_H
 
+#include <linux/types.h>
+
+struct kvm;
+
+long kvmmem_target_hvas(struct kvm *target, u64 tgfn, unsigned int n,
+			bool writable, unsigned long *thva);
+bool kvmmem_target_binds(struct kvm *target, u64 tgfn, unsigned int n,
+			 bool writable, const unsigned long *thva);
 int kvmmem_memslot_init(void);
 void kvmmem_memslot_uninit(void);
 

@@ -18,6 +18,7 @@
 
 #include "grant.h"
 #include "hold.h"
+#include "memslot.h"
 #include "remap.h"
 #include "stats.h"
 #include "status.h"
@@ -69,10 +70,15 @@
  * stale_max_us give that moment, from the invalidation to the switch. If
  * the target has no memory there any more, the mapping is revoked.
  *
- * Unmap restores the hva's old backing with another MAP_FIXED mapping, which
- * unmaps the overlay (KVM zaps the SPTE again), then unpins the page, marking
- * it dirty if the grant was writable: a special PTE never passes its dirty
- * bit to the page.
+ * Unmap first makes the mapping harmless, as a revoke does (our PTE zapped,
+ * the page unpinned, marked dirty if the grant was writable: a special PTE
+ * never passes its dirty bit to the page), and only then restores the hva's
+ * old backing with another MAP_FIXED mapping, which unmaps the overlay. That
+ * restore can fail (vm.max_map_count, an LSM, memory): the mapping then
+ * stays in the table, revoked, and the unmap answers the error, so nothing
+ * of the target stays reachable and a later unmap, reset or exit still
+ * finds it. A restore never overwrites what the VMM itself mapped at the
+ * hva since.
  *
  * Revoke (revoke, expiry, VM exit; from any context) keeps the overlay VMA
  * but switches it to a private "home" page filled with the documented
@@ -112,6 +118,7 @@ struct kvmmem_map {
 	struct work_struct sync_work;
 	struct kvmmem_backing restore;
 	bool writable;
+	bool restore_failed;		/* an unmap could not restore RAM */
 	struct work_struct free_work;
 };
 
@@ -262,36 +269,54 @@ static const struct file_operations overlay_fops = {
 
 static const struct mmu_interval_notifier_ops target_notifier_ops;
 
-/* Resolve and pin the target page. No lock of the introspector is held. */
+/*
+ * Resolve and pin the target page. No lock of the introspector is held.
+ *
+ * The notifier goes in first, so a change after the hold always gets a
+ * resync. An invalidation already under way when it goes in is never
+ * delivered to it, and could remove the very page we take: so the hold is
+ * made inside mmu_interval_read_begin()/mmu_interval_read_retry(), which
+ * waits for such an invalidation to end and takes the page again after
+ * any that overlapped. Then the gfn must still name that hva.
+ */
 static long pin_target(struct kvmmem_map *m, struct kvm *target)
 {
-	struct kvm_memory_slot *slot;
-	long ret = 0;
-	int idx;
+	unsigned long seq;
+	long ret;
+	int tries;
 
-	idx = srcu_read_lock(&target->srcu);
-	slot = gfn_to_memslot(target, m->tgfn);
-	if (!kvm_is_visible_memslot(slot) || slot->flags & KVM_MEM_READONLY)
-		ret = -ENXIO;
-	else if (m->writable && slot->flags & KVM_MEM_LOG_DIRTY_PAGES)
-		ret = -EBUSY;
-	else
-		m->thva = gfn_to_hva_memslot(slot, m->tgfn);
-	srcu_read_unlock(&target->srcu, idx);
+	ret = kvmmem_target_hvas(target, m->tgfn, 1, m->writable, &m->thva);
 	if (ret)
 		return ret;
-
 	if (!mmget_not_zero(target->mm))
 		return -ENXIO;
-	/* watch first: a change after the pin then always gets a resync */
 	ret = mmu_interval_notifier_insert(&m->tnotif, target->mm, m->thva,
 					   PAGE_SIZE, &target_notifier_ops);
-	if (!ret) {
-		m->tnotif_live = true;
+	if (ret)
+		goto out_mmput;
+	m->tnotif_live = true;
+	for (tries = 0; ; tries++) {
+		seq = mmu_interval_read_begin(&m->tnotif);
 		ret = kvmmem_hold(target->mm, m->thva, 1, m->writable, &m->page);
 		if (ret)
-			m->page = NULL;
+			break;
+		if (!mmu_interval_read_retry(&m->tnotif, seq))
+			break;
+		kvmmem_drop_page(m->page, m->writable, false);
+		kvmmem_stat_inc(KVMMEM_STAT_HOLD_RETRIES);
+		if (tries == KVMMEM_HOLD_RETRIES) {
+			ret = -EBUSY;
+			break;
+		}
 	}
+	if (!ret && !kvmmem_target_binds(target, m->tgfn, 1, m->writable,
+					 &m->thva)) {
+		kvmmem_drop_page(m->page, m->writable, false);
+		ret = -ENXIO;
+	}
+	if (ret)
+		m->page = NULL;
+out_mmput:
 	mmput(target->mm);
 	return ret;
 }
@@ -441,20 +466,51 @@ static long prepare_intro(struct kvmmem_map *m, struct kvm_vcpu *vcpu)
 	return kvmmem_backing_save(m->mm, m->ihva, PAGE_SIZE, &m->restore);
 }
 
-/* Restore the hva if our overlay for @m is still what backs it. */
-static void uninstall_overlay(struct kvmmem_map *m)
+/**
+ * kvmmem_backing_restore_ours() - restore a range only where it is still ours
+ * @mm: the introspector VMM's mm, current->mm
+ * @hva: start of the range
+ * @len: its length
+ * @ops: the vm_ops of our overlay there
+ * @priv: its vm_private_data
+ * @b: what kvmmem_backing_save() found there
+ * @hole: also restore where nothing is mapped at all (an earlier restore
+ *	failed, perhaps after its MAP_FIXED had unmapped the overlay)
+ *
+ * The VMM may have put something else at @hva since (munmap, then a new
+ * mapping): that is its memory now, and is never overwritten.
+ *
+ * Return: 0 (restored, or not ours any more) or the negative errno of the
+ * restore.
+ */
+long kvmmem_backing_restore_ours(struct mm_struct *mm, unsigned long hva,
+				 unsigned long len,
+				 const struct vm_operations_struct *ops,
+				 const void *priv, const struct kvmmem_backing *b,
+				 bool hole)
 {
 	struct vm_area_struct *vma;
 	bool ours;
 
-	if (current->mm != m->mm)
-		return;
-	mmap_read_lock(m->mm);
-	vma = vma_lookup(m->mm, m->ihva);
-	ours = vma && vma->vm_ops == &overlay_vm_ops && vma->vm_private_data == m;
-	mmap_read_unlock(m->mm);
-	if (ours)
-		kvmmem_backing_restore(m->ihva, PAGE_SIZE, &m->restore);
+	if (current->mm != mm)
+		return 0;
+	mmap_read_lock(mm);
+	vma = find_vma_intersection(mm, hva, hva + len);
+	if (!vma)
+		ours = hole;
+	else
+		ours = vma->vm_ops == ops && vma->vm_private_data == priv &&
+		       vma->vm_start == hva && vma->vm_end == hva + len;
+	mmap_read_unlock(mm);
+	return ours ? kvmmem_backing_restore(hva, len, b) : 0;
+}
+
+/* Restore the hva if our overlay for @m is still what backs it. */
+static long uninstall_overlay(struct kvmmem_map *m)
+{
+	return kvmmem_backing_restore_ours(m->mm, m->ihva, PAGE_SIZE,
+					   &overlay_vm_ops, m, &m->restore,
+					   m->restore_failed);
 }
 
 static long install_overlay(struct kvmmem_map *m)
@@ -552,6 +608,66 @@ out_module:
 	return ret;
 }
 
+/*
+ * Switch @m's overlay to its home page, which reads as the revoked pattern,
+ * and unpin. @notify: a revocation the introspector did not ask for, which
+ * its status page counts. kvmmem_lock held.
+ */
+static void revoke_map(struct kvmmem_map *m, bool notify)
+{
+	struct vm_area_struct *vma;
+	void *p;
+	int i;
+
+	p = kmap_local_page(m->home);
+	for (i = 0; i < PAGE_SIZE; i += sizeof(KVMMEM_REVOKED_PATTERN) - 1)
+		memcpy(p + i, KVMMEM_REVOKED_PATTERN,
+		       sizeof(KVMMEM_REVOKED_PATTERN) - 1);
+	kunmap_local(p);
+	if (notify)
+		kvmmem_status_revoking(m->intro);
+
+	if (!mmget_not_zero(m->mm))
+		return;		/* exit_mmap zaps; the release unpins */
+	mmap_read_lock(m->mm);
+	vma = vma_lookup(m->mm, m->ihva);
+	mutex_lock(&m->lock);
+	if (vma && vma->vm_ops == &overlay_vm_ops && vma->vm_private_data == m)
+		zap_vma_ptes(vma, m->ihva, PAGE_SIZE);
+	if (m->page)
+		unpin_target(m);
+	mutex_unlock(&m->lock);
+	mmap_read_unlock(m->mm);
+	mmput(m->mm);
+	if (notify)
+		kvmmem_stat_inc(KVMMEM_STAT_REVOKED);
+}
+
+/*
+ * Give @m's hva its RAM back, in the introspector's VMM. First the mapping
+ * is made harmless, before anything can fail: off its grant, our PTE gone,
+ * the target page let go, the home page in place. If RAM cannot be put
+ * back (vm.max_map_count, an LSM, memory), @m stays in the table, revoked,
+ * so that a later unmap, a reset or the VMM's exit still finds it, and the
+ * error is returned. kvmmem_lock held.
+ */
+static long unmap_one(struct kvmmem_map *m)
+{
+	long ret;
+
+	map_leave_grant(m);
+	if (m->page)
+		revoke_map(m, false);
+	ret = uninstall_overlay(m);
+	if (ret) {
+		m->restore_failed = true;
+		return ret;
+	}
+	map_unlink(m);
+	map_put(m);
+	return 0;
+}
+
 /**
  * kvmmem_remap_unmap() - give an introspector gpa its own memory back
  * @vcpu: the introspector's vCPU; we run in its thread
@@ -559,7 +675,9 @@ out_module:
  *
  * Called with kvmmem_lock held.
  *
- * Return: 0, -EINVAL or -ENOENT (or -EIO, injected by a test).
+ * Return: 0, -EINVAL, -ENOENT, the negative errno of a restore that failed
+ * (the page then reads as the revoked pattern; see unmap_one()), or -EIO,
+ * injected by a test.
  */
 long kvmmem_remap_unmap(struct kvm_vcpu *vcpu, u64 intro_gpa)
 {
@@ -573,10 +691,7 @@ long kvmmem_remap_unmap(struct kvm_vcpu *vcpu, u64 intro_gpa)
 	m = map_lookup(current->mm, intro_gpa >> PAGE_SHIFT);
 	if (!m || m->intro != vcpu->kvm)
 		return -ENOENT;
-	map_unlink(m);
-	uninstall_overlay(m);
-	map_put(m);
-	return 0;
+	return unmap_one(m);
 }
 
 /**
@@ -595,35 +710,6 @@ bool kvmmem_remap_has_maps(struct kvm *intro)
 		if (m->intro == intro)
 			return true;
 	return kvmmem_window_has_chunks(intro);
-}
-
-/* Switch @m's overlay to its home page and unpin. kvmmem_lock held. */
-static void revoke_map(struct kvmmem_map *m)
-{
-	struct vm_area_struct *vma;
-	void *p;
-	int i;
-
-	p = kmap_local_page(m->home);
-	for (i = 0; i < PAGE_SIZE; i += sizeof(KVMMEM_REVOKED_PATTERN) - 1)
-		memcpy(p + i, KVMMEM_REVOKED_PATTERN,
-		       sizeof(KVMMEM_REVOKED_PATTERN) - 1);
-	kunmap_local(p);
-	kvmmem_status_revoking(m->intro);
-
-	if (!mmget_not_zero(m->mm))
-		return;		/* exit_mmap zaps; the release unpins */
-	mmap_read_lock(m->mm);
-	vma = vma_lookup(m->mm, m->ihva);
-	mutex_lock(&m->lock);
-	if (vma && vma->vm_ops == &overlay_vm_ops && vma->vm_private_data == m)
-		zap_vma_ptes(vma, m->ihva, PAGE_SIZE);
-	if (m->page)
-		unpin_target(m);
-	mutex_unlock(&m->lock);
-	mmap_read_unlock(m->mm);
-	mmput(m->mm);
-	kvmmem_stat_inc(KVMMEM_STAT_REVOKED);
 }
 
 static bool target_invalidate(struct mmu_interval_notifier *sub,
@@ -671,11 +757,17 @@ static void map_sync_work(struct work_struct *work)
 	mmu_interval_read_begin(&m->tnotif);
 	ret = kvmmem_hold(tmm, m->thva, 1, m->writable, &page);
 	mmput(tmm);
+	/* the gfn may name other memory now (a memslot change) */
+	if (!ret && !kvmmem_target_binds(m->grant->target, m->tgfn, 1,
+					 m->writable, &m->thva)) {
+		kvmmem_drop_page(page, m->writable, false);
+		ret = -ENXIO;
+	}
 	if (ret) {
 		pr_info_ratelimited("%s: target page at hva %#lx is gone (%ld): mapping revoked\n",
 				    m->intro->stats_id, m->thva, ret);
 		map_leave_grant(m);
-		revoke_map(m);
+		revoke_map(m, true);
 		goto out_unlock;
 	}
 	old = page;
@@ -715,7 +807,7 @@ void kvmmem_remap_revoke_grant(struct kvmmem_grant *g)
 	lockdep_assert_held(&kvmmem_lock);
 	list_for_each_entry_safe(m, tmp, &g->maps, gnode) {
 		map_leave_grant(m);
-		revoke_map(m);
+		revoke_map(m, true);
 	}
 	kvmmem_window_revoke_grant(g);
 }
@@ -745,7 +837,7 @@ int kvmmem_remap_revoke_range(struct kvm *target, u64 gfn, u64 npages,
 		    m->tgfn - gfn >= npages || (rw_only && !m->writable))
 			continue;
 		map_leave_grant(m);
-		revoke_map(m);
+		revoke_map(m, true);
 		n++;
 	}
 	n += kvmmem_window_revoke_range(target, hva, npages << PAGE_SHIFT, rw_only);
@@ -769,15 +861,46 @@ void kvmmem_remap_reset(struct kvm *intro)
 	hash_for_each_safe(map_table, bkt, tmp, m, hnode) {
 		if (m->intro != intro || m->mm != current->mm)
 			continue;
-		map_unlink(m);
-		uninstall_overlay(m);
-		map_put(m);
+		if (unmap_one(m))
+			pr_warn_ratelimited("%s: vCPU reset: RAM at hva %#lx not restored; the mapping stays revoked\n",
+					    intro->stats_id, m->ihva);
 		n++;
 	}
 	kvmmem_window_reset(intro);
 	mutex_unlock(&kvmmem_lock);
 	if (n)
 		pr_info("%s: vCPU reset: %d mappings revoked\n", intro->stats_id, n);
+}
+
+/**
+ * kvmmem_remap_vm_released() - forget every mapping of a released VM
+ * @intro: the VM, released by its VMM (release.c)
+ *
+ * Its grants have ended, so no mapping of it shows a target any more. In
+ * its VMM the gpas get their RAM back; a mapping elsewhere, or one whose
+ * RAM cannot be restored, stays revoked (its overlay reads the pattern
+ * until the VMM unmaps it) and leaves the table, so that nothing keyed by
+ * @intro's address outlives the VM. Takes kvmmem_lock.
+ */
+void kvmmem_remap_vm_released(struct kvm *intro)
+{
+	struct hlist_node *tmp;
+	struct kvmmem_map *m;
+	int bkt;
+
+	mutex_lock(&kvmmem_lock);
+	hash_for_each_safe(map_table, bkt, tmp, m, hnode) {
+		if (m->intro != intro ||
+		    (m->mm == current->mm && !unmap_one(m)))
+			continue;
+		map_leave_grant(m);
+		if (m->page)
+			revoke_map(m, false);
+		map_unlink(m);
+		map_put(m);
+	}
+	kvmmem_window_vm_released(intro);
+	mutex_unlock(&kvmmem_lock);
 }
 
 /**

@@ -43,6 +43,11 @@ long kvmmem_backing_save(struct mm_struct *mm, unsigned long hva,
 			 unsigned long len, struct kvmmem_backing *b);
 long kvmmem_backing_restore(unsigned long hva, unsigned long len,
 			    const struct kvmmem_backing *b);
+long kvmmem_backing_restore_ours(struct mm_struct *mm, unsigned long hva,
+				 unsigned long len,
+				 const struct vm_operations_struct *ops,
+				 const void *priv, const struct kvmmem_backing *b,
+				 bool hole);
 void kvmmem_backing_put(struct kvmmem_backing *b);
 long kvmmem_remap_map(struct kvm_vcpu *vcpu, struct kvmmem_grant *g,
 		      u64 target_gpa, u64 intro_gpa);
@@ -52,6 +57,7 @@ void kvmmem_remap_revoke_grant(struct kvmmem_grant *g);
 int kvmmem_remap_revoke_range(struct kvm *target, u64 gfn, u64 npages,
 			      unsigned long hva, bool rw_only);
 void kvmmem_remap_reset(struct kvm *intro);
+void kvmmem_remap_vm_released(struct kvm *intro);
 void kvmmem_remap_reap(void);
 bool kvmmem_remap_busy(void);
 int kvmmem_remap_init(void);

@@ -7,13 +7,12 @@
 #include <linux/kprobes.h>
 #include <linux/kvm_host.h>
 #include <linux/module.h>
-#include <linux/slab.h>
-#include <linux/task_work.h>
 
 #include "remap.h"
 #include "reset.h"
 #include "stats.h"
 #include "status.h"
+#include "vmwork.h"
 
 /**
  * DOC: Introspector reset, theory of operation
@@ -38,52 +37,28 @@
 
 #define RESET_RIP	0xfff0
 
-struct reset_work {
-	struct callback_head cb;
-	struct kvm *kvm;
-};
-
 static void reset_fn(struct callback_head *cb)
 {
-	struct reset_work *w = container_of(cb, struct reset_work, cb);
+	struct kvmmem_vm_work *w = container_of(cb, struct kvmmem_vm_work, cb);
 
 	kvmmem_remap_reset(w->kvm);
 	kvmmem_status_forget(w->kvm);
-	kvm_put_kvm(w->kvm);
-	kfree(w);
-	module_put(THIS_MODULE);
+	kvmmem_vm_work_done(w);
 }
 
 static int reset_pre(struct kprobe *p, struct pt_regs *regs)
 {
 	struct kvm_vcpu *vcpu = (struct kvm_vcpu *)regs->di;
 	struct kvm_regs *kregs = (struct kvm_regs *)regs->si;
-	struct reset_work *w;
+	struct kvmmem_vm_work *w;
 
 	if (kregs->rip != RESET_RIP || (!kvmmem_stat_read(KVMMEM_STAT_LIVE) &&
 					!kvmmem_stat_read(KVMMEM_STAT_STATUS_PAGES) &&
 					!kvmmem_stat_read(KVMMEM_STAT_CHUNKS)))
 		return 0;
-	if (!try_module_get(THIS_MODULE))
-		return 0;
-	if (!kvm_get_kvm_safe(vcpu->kvm))
-		goto out_module;
-	w = kmalloc(sizeof(*w), GFP_ATOMIC);
-	if (!w)
-		goto out_put;
-	w->kvm = vcpu->kvm;
-	init_task_work(&w->cb, reset_fn);
-	if (task_work_add(current, &w->cb, TWA_RESUME))
-		goto out_free;
-	kvmmem_stat_inc(KVMMEM_STAT_RESETS);
-	return 0;
-
-out_free:
-	kfree(w);
-out_put:
-	kvm_put_kvm_no_destroy(vcpu->kvm);
-out_module:
-	module_put(THIS_MODULE);
+	w = kvmmem_vm_work_alloc(vcpu->kvm, sizeof(*w), reset_fn);
+	if (w && !kvmmem_vm_work_queue(w))
+		kvmmem_stat_inc(KVMMEM_STAT_RESETS);
 	return 0;
 }
 
@@ -99,12 +74,7 @@ static struct kprobe reset_kp = {
  */
 int kvmmem_reset_init(void)
 {
-	int ret;
-
-	ret = register_kprobe(&reset_kp);
-	if (ret)
-		pr_err("cannot probe %s: %d\n", reset_kp.symbol_name, ret);
-	return ret;
+	return kvmmem_probe_arm(&reset_kp);
 }
 
 /**

@@ -7,6 +7,7 @@
 #include <linux/debugfs.h>
 #include <linux/errno.h>
 #include <linux/math64.h>
+#include <linux/mm.h>
 #include <linux/moduleparam.h>
 #include <linux/sched/task_stack.h>
 #include <linux/time64.h>
@@ -41,6 +42,8 @@ static const char * const stat_names[KVMMEM_STAT_NR] = {
 	[KVMMEM_STAT_STACK_MAX_USED]	= "stack_max_used",
 	[KVMMEM_STAT_STALE_MKWRITE]	= "stale_mkwrites",
 	[KVMMEM_STAT_SPLIT_COPIES]	= "thp_copies",
+	[KVMMEM_STAT_RELEASES]		= "vm_releases",
+	[KVMMEM_STAT_HOLD_RETRIES]	= "hold_retries",
 };
 
 /* Failures by reason: the errno a refused or failed call answered. */
@@ -155,6 +158,8 @@ static int stats_show(struct seq_file *m, void *v)
 	for (i = 0; i < ARRAY_SIZE(fail_names); i++)
 		seq_printf(m, "failed_%s %lld\n", fail_names[i],
 			   atomic64_read(&fails[i]));
+	/* a reference that GUP took and we never gave back shows here */
+	seq_printf(m, "zero_page_refs %d\n", page_ref_count(ZERO_PAGE(0)));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(stats);

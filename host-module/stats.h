@@ -30,6 +30,8 @@ enum kvmmem_stat {
 	KVMMEM_STAT_STACK_MAX_USED,	/* deepest kernel stack seen (stack_watch) */
 	KVMMEM_STAT_STALE_MKWRITE,	/* write to a slot's stale PTE retried */
 	KVMMEM_STAT_SPLIT_COPIES,	/* read-only: huge page copied, not split */
+	KVMMEM_STAT_RELEASES,		/* VMs released while we kept something */
+	KVMMEM_STAT_HOLD_RETRIES,	/* holds taken again: an invalidation overlapped */
 	KVMMEM_STAT_NR
 };
 
@@ -53,6 +55,13 @@ static inline void kvmmem_stat_dec(enum kvmmem_stat s)
 static inline long long kvmmem_stat_read(enum kvmmem_stat s)
 {
 	return atomic64_read(&kvmmem_stats[s]);
+}
+
+/* Is any grant alive (made and not yet ended)? */
+static inline bool kvmmem_grants_live(void)
+{
+	return kvmmem_stat_read(KVMMEM_STAT_GRANTS) !=
+	       kvmmem_stat_read(KVMMEM_STAT_GRANTS_ENDED);
 }
 
 void kvmmem_stat_failed(long err);

@@ -19,6 +19,7 @@
 
 #include "grant.h"
 #include "hold.h"
+#include "memslot.h"
 #include "remap.h"
 #include "stats.h"
 #include "status.h"
@@ -49,14 +50,18 @@
  * costs one GUP call for the run (hold.c) and no page table work at all.
  * Pages are let go only after the zap.
  *
- * Write permission: the VMA has a pfn_mkwrite handler, so the core maps
- * every PTE read-only first and asks before making one writable. A slot
- * holding a page of a read-only grant answers SIGBUS; an empty slot lets
- * writes reach the chunk's home page, so a revocation never stops an
- * introspector that was writing. A PTE is made writable only if it shows
- * what its slot holds now: between a slot's change and the zap that
- * follows, its PTE may still show the old page (perhaps a read-only
- * grant's, or the zero page), and a write there is retried until the zap.
+ * Write permission: a slot holding a page of a read-only grant gets a
+ * read-only PTE, and a write there answers SIGBUS. Every other slot (a
+ * read-write grant's page, or the home page of an empty slot, so that a
+ * revocation never stops an introspector that was writing) gets a writable
+ * PTE on its first fault, read or write: KVM never upgrades a present
+ * read-only PFNMAP PTE, and a guest write through one would go to KVM's
+ * instruction emulator, which cannot decode every store (AVX). The VMA
+ * also has a pfn_mkwrite handler, for a read-only PTE that the core asks to
+ * make writable: it agrees only if the PTE shows what its slot holds now.
+ * Between a slot's change and the zap that follows, a PTE may still show
+ * the old page (perhaps a read-only grant's, or the zero page), and a
+ * write there is retried until the zap.
  *
  * Coherence: a chunk holds pages of one grant at a time. One
  * mmu_interval_notifier on the target's mm covers the hull of the hvas its
@@ -92,6 +97,7 @@
 struct kvmmem_slot {
 	struct page *page;	/* held target page, or NULL */
 	unsigned long thva;	/* its hva in the target's VMM, or 0 */
+	u64 tgfn;		/* its target gfn */
 };
 
 struct chunk_watch {
@@ -191,11 +197,16 @@ static vm_fault_t chunk_fault(struct vm_fault *vmf)
 
 	mutex_lock(&c->lock);
 	page = c->slot[i].page;
-	if (vmf->flags & FAULT_FLAG_WRITE) {
+	if (page && !c->writable) {
 		ret = VM_FAULT_SIGBUS;
-		if (page && !c->writable)
+		if (vmf->flags & FAULT_FLAG_WRITE)
 			goto out_unlock;
-		/* writable at once: KVM does not upgrade a read-only PTE */
+	} else {
+		/*
+		 * Writable at once, on reads too: KVM never upgrades a present
+		 * read-only PFNMAP PTE (hva_to_pfn_remapped), so a later guest
+		 * write would go to its instruction emulator.
+		 */
 		prot = vm_get_page_prot(vma->vm_flags);
 	}
 	__set_bit(i, c->faulted);
@@ -416,6 +427,12 @@ static void sync_slot(struct kvmmem_chunk *c, struct mm_struct *tmm, int i,
 	if (!old || !a)
 		return;
 	ret = kvmmem_hold(tmm, a, 1, c->writable, &page);
+	/* the gfn may name other memory now (a memslot change) */
+	if (!ret && !kvmmem_target_binds(c->grant->target, c->slot[i].tgfn, 1,
+					 c->writable, &a)) {
+		kvmmem_drop_page(page, c->writable, false);
+		ret = -ENXIO;
+	}
 	if (ret) {
 		pr_info_ratelimited("%s: target page at hva %#lx is gone (%ld): slot revoked\n",
 				    c->intro->stats_id, a, ret);
@@ -497,28 +514,11 @@ static long chunk_watch(struct kvmmem_chunk *c, struct mm_struct *tmm,
 	return 0;
 }
 
-/* The target's hvas of @n pages from @tgfn, each checked as remap.c does. */
-static long resolve_target(struct kvm *target, u64 tgfn, unsigned int n,
-			   bool writable, unsigned long *thva)
+/* Let go of @n held pages that no slot has taken. */
+static void drop_pages(struct page **pages, unsigned int n, bool writable)
 {
-	struct kvm_memory_slot *slot = NULL;
-	unsigned int i;
-	long ret = 0;
-	int idx;
-
-	idx = srcu_read_lock(&target->srcu);
-	for (i = 0; i < n && !ret; i++) {
-		if (!slot || tgfn + i - slot->base_gfn >= slot->npages)
-			slot = gfn_to_memslot(target, tgfn + i);
-		if (!kvm_is_visible_memslot(slot) || slot->flags & KVM_MEM_READONLY)
-			ret = -ENXIO;
-		else if (writable && slot->flags & KVM_MEM_LOG_DIRTY_PAGES)
-			ret = -EBUSY;
-		else
-			thva[i] = gfn_to_hva_memslot(slot, tgfn + i);
-	}
-	srcu_read_unlock(&target->srcu, idx);
-	return ret;
+	while (n--)
+		kvmmem_drop_page(pages[n], writable, false);
 }
 
 /* Hold the pages at @thva, one GUP call per run of consecutive hvas. */
@@ -533,12 +533,44 @@ static long hold_runs(struct mm_struct *tmm, const unsigned long *thva,
 			;
 		ret = kvmmem_hold(tmm, thva[i], j - i, writable, pages + i);
 		if (ret) {
-			while (i--)
-				kvmmem_drop_page(pages[i], writable, false);
+			drop_pages(pages, i, writable);
 			return ret;
 		}
 	}
 	return 0;
+}
+
+/*
+ * hold_runs() inside mmu_interval_read_begin()/retry() on the chunk's
+ * notifier, as remap.c's pin_target() does for a page, then check that the
+ * gfns still name those hvas. The slots' hvas are set, so an invalidation
+ * of any of them counts.
+ */
+static long hold_watched(struct kvmmem_chunk *c, struct kvm *target,
+			 u64 tgfn, const unsigned long *thva, unsigned int n,
+			 bool writable, struct page **pages)
+{
+	struct mmu_interval_notifier *notif = &c->watch[c->cur].notif;
+	unsigned long seq;
+	int tries;
+	long ret;
+
+	for (tries = 0; ; tries++) {
+		seq = mmu_interval_read_begin(notif);
+		ret = hold_runs(target->mm, thva, n, writable, pages);
+		if (ret)
+			return ret;
+		if (!mmu_interval_read_retry(notif, seq))
+			break;
+		drop_pages(pages, n, writable);
+		kvmmem_stat_inc(KVMMEM_STAT_HOLD_RETRIES);
+		if (tries == KVMMEM_HOLD_RETRIES)
+			return -EBUSY;
+	}
+	if (kvmmem_target_binds(target, tgfn, n, writable, thva))
+		return 0;
+	drop_pages(pages, n, writable);
+	return -ENXIO;
 }
 
 /* Take @n slots from @first for the held @pages. kvmmem_lock held. */
@@ -601,7 +633,8 @@ long kvmmem_window_map(struct kvm_vcpu *vcpu, struct kvmmem_grant *g,
 	pages = kmalloc_array(n, sizeof(*pages), GFP_KERNEL);
 	if (!thva || !pages)
 		goto out_free;
-	ret = resolve_target(g->target, target_gpa >> PAGE_SHIFT, n, writable, thva);
+	ret = kvmmem_target_hvas(g->target, target_gpa >> PAGE_SHIFT, n,
+				 writable, thva);
 	if (ret)
 		goto out_free;
 	ret = -ENXIO;
@@ -617,9 +650,12 @@ long kvmmem_window_map(struct kvm_vcpu *vcpu, struct kvmmem_grant *g,
 	ret = chunk_watch(c, tmm, lo, hi);
 	if (ret)
 		goto out_mmput;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		WRITE_ONCE(c->slot[first + i].thva, thva[i]);
-	ret = hold_runs(tmm, thva, n, writable, pages);
+		c->slot[first + i].tgfn = (target_gpa >> PAGE_SHIFT) + i;
+	}
+	ret = hold_watched(c, g->target, target_gpa >> PAGE_SHIFT, thva, n,
+			   writable, pages);
 	if (ret) {
 		for (i = 0; i < n; i++)
 			WRITE_ONCE(c->slot[first + i].thva, 0);
@@ -687,13 +723,20 @@ static void chunk_unlink(struct kvmmem_chunk *c)
 	c->nr_used = 0;
 }
 
-/* Unlink @c and give its range RAM again; runs in the introspector's VMM. */
-static void chunk_unregister(struct kvmmem_chunk *c)
+/*
+ * Unlink @c and give its range RAM again, if our overlay is still what is
+ * mapped there: the VMM may have put memory of its own there since, which
+ * is never overwritten. Runs in the introspector's VMM.
+ */
+static long chunk_unregister(struct kvmmem_chunk *c)
 {
+	long ret;
+
 	chunk_unlink(c);
-	if (current->mm == c->mm)
-		kvmmem_backing_restore(c->ihva, KVMMEM_WINDOW_CHUNK, &c->restore);
+	ret = kvmmem_backing_restore_ours(c->mm, c->ihva, KVMMEM_WINDOW_CHUNK,
+					  &chunk_vm_ops, c, &c->restore, false);
 	chunk_put(c);
+	return ret;
 }
 
 static struct kvmmem_chunk *chunk_alloc(void)
@@ -822,8 +865,7 @@ long kvmmem_window_chunk(struct kvm_vcpu *vcpu, u64 gpa, u64 a1, u64 a2)
 	ret = -EFAULT;
 	if (!c || c->intro != vcpu->kvm)
 		goto out_unlock;
-	chunk_unregister(c);
-	ret = 0;
+	ret = chunk_unregister(c);
 out_unlock:
 	mutex_unlock(&kvmmem_lock);
 	if (ret && ret != -KVM_ENOSYS)
@@ -888,8 +930,37 @@ void kvmmem_window_reset(struct kvm *intro)
 
 	lockdep_assert_held(&kvmmem_lock);
 	hash_for_each_safe(chunk_table, bkt, tmp, c, hnode)
-		if (c->intro == intro && c->mm == current->mm)
+		if (c->intro == intro && c->mm == current->mm &&
+		    chunk_unregister(c))
+			pr_warn_ratelimited("%s: vCPU reset: RAM of a window chunk not restored\n",
+					    intro->stats_id);
+}
+
+/**
+ * kvmmem_window_vm_released() - forget every chunk of a released VM
+ * @intro: the VM; its grants have ended
+ *
+ * Chunks in the current VMM are unregistered (RAM restored), others are
+ * emptied and leave the table; their overlays read the revoked pattern
+ * until their VMM unmaps them. kvmmem_lock held.
+ */
+void kvmmem_window_vm_released(struct kvm *intro)
+{
+	struct hlist_node *tmp;
+	struct kvmmem_chunk *c;
+	int bkt;
+
+	lockdep_assert_held(&kvmmem_lock);
+	hash_for_each_safe(chunk_table, bkt, tmp, c, hnode) {
+		if (c->intro != intro)
+			continue;
+		if (c->mm == current->mm) {
 			chunk_unregister(c);
+			continue;
+		}
+		chunk_unlink(c);
+		chunk_put(c);
+	}
 }
 
 /**

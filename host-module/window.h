@@ -17,6 +17,7 @@ void kvmmem_window_revoke_grant(struct kvmmem_grant *g);
 int kvmmem_window_revoke_range(struct kvm *target, unsigned long hva,
 			       unsigned long len, bool rw_only);
 void kvmmem_window_reset(struct kvm *intro);
+void kvmmem_window_vm_released(struct kvm *intro);
 void kvmmem_window_reap(void);
 bool kvmmem_window_has_chunks(struct kvm *intro);
 bool kvmmem_window_busy(void);

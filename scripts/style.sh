@@ -19,7 +19,8 @@ if [ ! -x "$cp" ]; then
 		'*/scripts/const_structs.checkpatch'
 fi
 cd "$top"
-for f in guest-module/*.[ch] host-module/*.[ch] include/kvmmem_compat.h include/uapi/linux/*.h tests/bench/*.c; do
+for f in guest-module/*.[ch] host-module/*.[ch] include/kvmmem_compat.h include/uapi/linux/*.h tests/bench/*.c \
+	 tests/kmod/*.c; do
 	ignore=
 	# The compat header exists to hold the version tests, and only it.
 	[ "$f" = include/kvmmem_compat.h ] && ignore=--ignore=LINUX_VERSION_CODE,CONSTANT_COMPARISON

@@ -167,6 +167,13 @@ lab_once() {	# KVER NAME TEST ATTEMPT [MAXSECONDS]: run, print TAP and "#rc=N"
 	echo "#rc=$rc"
 }
 if has lab; then
+	for k in "${kernels[@]}"; do
+		if out=$(tests/kmod/build.sh "$k" 2>&1); then
+			emit <<<"ok - the lab tests' own module builds for $k"
+		else
+			emit < <(nok "the lab tests' own module builds for $k"; tail -n 20 <<<"$out")
+		fi
+	done
 	runs=()
 	for k in "${kernels[@]}"; do
 		for t in tests/lab/t-*.sh; do

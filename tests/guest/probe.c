@@ -33,6 +33,9 @@
  *     hold K S    print the word sum, then the u64 of slot K every 100 ms
  *                 for S seconds
  *     write K V   write V into slot K (a read-write grant), then read it
+ *     avx K V     read slot K, then store V, V+1, V+2, V+3 there with one
+ *                 AVX store (vmovdqu), then read them
+ *     refused R   try the map R times (each must fail); print how many did
  *     errors      the window's refusals, one line each (N: 1024)
  *
  * Copyright (C) 2026 The kvmmem authors
@@ -298,6 +301,15 @@ static int window_cmd(int argc, char **argv, uint64_t gpa)
 		ent[i].gva = (uintptr_t)(w + (size_t)i * PG);
 	}
 	t1 = now_us();
+	if (!strcmp(mode, "refused") && argc > 6) {
+		uint32_t tries = strtoul(argv[6], NULL, 0), no = 0;
+
+		for (i = 0, e = 0; i < tries; i++)
+			if ((e = batch("map", tf, ent, n, 1)))
+				no++;
+		printf("refused %u of %u: %s\n", no, tries, ename(e));
+		return 0;
+	}
 	if (!strcmp(mode, "errors")) {
 		if (!batch("map", tf, ent, 2, 0))
 			window_errors(tf, gpa, w, ent);
@@ -336,6 +348,23 @@ static int window_cmd(int argc, char **argv, uint64_t gpa)
 
 		*k = strtoull(argv[7], NULL, 0);
 		printf("wrote %016" PRIx64 "\n", *k);
+#ifdef __x86_64__
+	} else if (!strcmp(mode, "avx") && argc > 7) {
+		volatile uint64_t *k = (uint64_t *)(w + strtoul(argv[6], NULL, 0) * PG);
+		uint64_t v = strtoull(argv[7], NULL, 0), was;
+		uint64_t src[4] = { v, v + 1, v + 2, v + 3 };
+
+		if (!__builtin_cpu_supports("avx")) {
+			printf("avx: this CPU has no AVX\n");
+			return 1;
+		}
+		was = *k;	/* a read first: the slot's PTE comes from a read fault */
+		/* a VEX store, which KVM's instruction emulator cannot decode */
+		asm volatile("vmovdqu (%0), %%ymm0\n\tvmovdqu %%ymm0, (%1)"
+			     : : "r"(src), "r"((uint64_t *)k) : "memory", "xmm0");
+		printf("read %016" PRIx64 " avx wrote %016" PRIx64 " %016" PRIx64
+		       " %016" PRIx64 " %016" PRIx64 "\n", was, k[0], k[1], k[2], k[3]);
+#endif
 	} else {
 		return 2;
 	}

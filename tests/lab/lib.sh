@@ -164,13 +164,14 @@ tvm_kill() {
 
 # --- the introspector: a Linux VM under KVM ---------------------------------
 # intro_start [MEM]: boots it (INTRO_REBOOT=1: a reset reboots it instead of
-# ending QEMU); its init runs intro-loop.sh, which takes
+# ending QEMU; INTRO_CPU: its -cpu, qemu64 without SVM and VMX by default);
+# its init runs intro-loop.sh, which takes
 # commands from the shared directory. intro_run CMD runs one and prints its
 # output; the exit status is CMD's.
 INTRO_SHARE=$LAB/share
 # intro_qemu MEM REBOOTFLAG CMDLINE LOGSUFFIX: replaces the calling (sub)shell
 intro_qemu() {
-	exec qemu-system-x86_64 -enable-kvm -cpu qemu64,-svm,-vmx -smp 1 -m "$1" \
+	exec qemu-system-x86_64 -enable-kvm -cpu "${INTRO_CPU:-qemu64,-svm,-vmx}" -smp 1 -m "$1" \
 		-nodefaults -nographic $2 \
 		-kernel "/boot/vmlinuz-$GKVER" -initrd "$TOP/build/lab/$GKVER/initramfs.cpio" \
 		-append "console=ttyS0 nokaslr panic=-1 loglevel=5 rcupdate.rcu_cpu_stall_timeout=300 watchdog_thresh=60 kvmmem.share=1 kvmmem.proj=$TOP $3" \

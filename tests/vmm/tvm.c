@@ -24,6 +24,13 @@
  *                          the RAM: read it through /proc/PID/mem)
  *   pageout GPA LEN        MADV_PAGEOUT: reclaim the range now (to swap);
  *                          prints "ok"
+ *   protect GPA LEN PROT   mprotect the range (PROT_* bits); prints "ok"
+ *   replace GPA LEN SEED   the VMM maps fresh memory of its own over the
+ *                          range (MAP_FIXED) and fills it; prints "ok"
+ *   newvm                  close the VM and its vCPUs and create a new one
+ *                          over the same RAM, as a VMM's reboot may; "ok"
+ *   maplimit NR A0 LIMIT   hypercall NR(A0, 0, 0) with vm.max_map_count set
+ *                          to LIMIT for its duration; prints "rax=0x..."
  *   unplug                 delete the RAM memslot, keeping the memory
  *                          mapped in the VMM (the guest cannot run after
  *                          it); prints "ok"
@@ -297,33 +304,14 @@ static void write_code(void)
 	memcpy(ram + CODE1_GPA, "\x48\xff\x03\xe6\x80\xeb\xf9", 7);
 }
 
-static void setup_vm(uint64_t mib, int memfd)
+/* A VM over the RAM that the VMM has: its memslots and vCPUs. */
+static void create_vm(void)
 {
 	struct kvm_userspace_memory_region mr = { 0 };
-	uint64_t *pml4, *pdpt, *pd;
-	uint64_t i;
 
-	ram_size = mib << 20;
-	if (ram_size < RAM_MIN)
-		ram_size = RAM_MIN;
-	kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (kvm_fd < 0)
-		die("/dev/kvm");
 	vm_fd = ioctl(kvm_fd, KVM_CREATE_VM, 0);
 	if (vm_fd < 0)
 		die("KVM_CREATE_VM");
-	if (memfd) {
-		ram_fd = memfd_create("tvm-ram", MFD_CLOEXEC);
-		if (ram_fd < 0 || ftruncate(ram_fd, ram_size))
-			die("memfd RAM");
-		ram = mmap(NULL, ram_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-			   ram_fd, 0);
-	} else {
-		ram = mmap(NULL, ram_size, PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	}
-	if (ram == MAP_FAILED)
-		die("mmap RAM");
 	mr.memory_size = ram_size;
 	mr.userspace_addr = (uintptr_t)ram;
 	if (ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION, &mr))
@@ -337,6 +325,45 @@ static void setup_vm(uint64_t mib, int memfd)
 					    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION, &mr))
 		die("KVM_SET_USER_MEMORY_REGION (ROM)");
+	setup_vcpu(&vcpus[0], 0);
+	setup_vcpu(&vcpus[1], 1);
+}
+
+/* Close the VM and its vCPUs, as a VMM does before it creates the next. */
+static void destroy_vm(void)
+{
+	int sz = ioctl(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0), i;
+
+	for (i = 0; i < 2; i++) {
+		munmap(vcpus[i].run, sz);
+		close(vcpus[i].fd);
+	}
+	close(vm_fd);
+}
+
+static void setup_vm(uint64_t mib, int memfd)
+{
+	uint64_t *pml4, *pdpt, *pd;
+	uint64_t i;
+
+	ram_size = mib << 20;
+	if (ram_size < RAM_MIN)
+		ram_size = RAM_MIN;
+	kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (kvm_fd < 0)
+		die("/dev/kvm");
+	if (memfd) {
+		ram_fd = memfd_create("tvm-ram", MFD_CLOEXEC);
+		if (ram_fd < 0 || ftruncate(ram_fd, ram_size))
+			die("memfd RAM");
+		ram = mmap(NULL, ram_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+			   ram_fd, 0);
+	} else {
+		ram = mmap(NULL, ram_size, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	}
+	if (ram == MAP_FAILED)
+		die("mmap RAM");
 
 	/* identity map of the first 4 GiB, 2 MiB pages, user-accessible */
 	pml4 = (uint64_t *)(ram + PML4_GPA);
@@ -348,8 +375,7 @@ static void setup_vm(uint64_t mib, int memfd)
 	for (i = 0; i < 2048; i++)
 		pd[i] = (i << 21) | 0x87;
 	write_code();
-	setup_vcpu(&vcpus[0], 0);
-	setup_vcpu(&vcpus[1], 1);
+	create_vm();
 }
 
 static int in_ram(uint64_t gpa, uint64_t len)
@@ -658,6 +684,40 @@ static void command(char *line)
 		for (i = 0; i < a[1]; i++)
 			ram[a[0] + i] = (uint8_t)(((a[0] + i) & 0xfff) * 131 + a[2]);
 		printf("ok\n");
+	} else if (!strcmp(cmd, "protect") && n >= 4 && in_ram(a[0], a[1]) &&
+		   !(a[0] & 0xfff)) {
+		printf("%s\n", mprotect(ram + a[0], a[1], a[2]) ? strerror(errno) : "ok");
+	} else if (!strcmp(cmd, "replace") && n >= 4 && in_ram(a[0], a[1]) &&
+		   !(a[0] & 0xfff) && !(a[1] & 0xfff)) {
+		if (mmap(ram + a[0], a[1], PROT_READ | PROT_WRITE,
+			 MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) == MAP_FAILED) {
+			printf("mmap: %s\n", strerror(errno));
+		} else {
+			for (i = 0; i < a[1]; i++)
+				ram[a[0] + i] = (uint8_t)((a[0] + i) * 131 + a[2]);
+			printf("ok\n");
+		}
+	} else if (!strcmp(cmd, "newvm") && !counter_running) {
+		destroy_vm();
+		create_vm();
+		printf("ok\n");
+	} else if (!strcmp(cmd, "maplimit") && n >= 4) {
+		int fd = open("/proc/sys/vm/max_map_count", O_RDWR);
+		char was[32] = "", lim[32];
+		ssize_t len = fd < 0 ? -1 : pread(fd, was, sizeof(was) - 1, 0);
+
+		snprintf(lim, sizeof(lim), "%" PRIu64 "\n", a[2]);
+		if (len <= 0 || pwrite(fd, lim, strlen(lim), 0) < 0) {
+			printf("max_map_count: %s\n", strerror(errno));
+		} else {
+			n = run_once(&vcpus[0], CODE_GPA, a[0], a[1], 0, 0, &out);
+			if (pwrite(fd, was, len, 0) < 0)
+				die("max_map_count");
+			if (!n)
+				printf("rax=0x%" PRIx64 "\n", out);
+		}
+		if (fd >= 0)
+			close(fd);
 	} else if (!strcmp(cmd, "unplug")) {
 		struct kvm_userspace_memory_region mr = {
 			.userspace_addr = (uintptr_t)ram,

@@ -86,7 +86,11 @@ struct kvmi_mem_map {
  *
  * KVM_HC_MEM_UNMAP: a0 is the introspector gpa. Returns 0. Afterwards the
  * frame is backed by ordinary memory again; its contents are undefined (the
- * guest module zeroes it).
+ * guest module zeroes it). If the host cannot give the frame its memory
+ * back, the unmap fails (-ENOMEM, say), but the mapping has ended all the
+ * same: the frame then reads as KVMMEM_REVOKED_PATTERN, its writes reach no
+ * target, and it should be kept out of use (the guest module quarantines
+ * it); a later unmap may still succeed.
  *
  * Hypercall errors (negative values in RAX; 32-bit callers see them
  * truncated to 32 bits, as with every KVM hypercall):
@@ -106,8 +110,9 @@ struct kvmi_mem_map {
  * - -EEXIST: the introspector gpa is already mapped.
  * - -ENOENT: (unmap) the introspector gpa is not mapped.
  * - -EDQUOT: the grant's page quota is used up.
- * - -EBUSY: a writable map while the target's dirty logging is on, or the
- *   target page is part of a huge page that could not be split.
+ * - -EBUSY: a writable map while the target's dirty logging is on, the
+ *   target page is part of a huge page that could not be split, or the
+ *   target's memory there kept changing while the host took it.
  * - -EOPNOTSUPP: the introspector's RAM at that gpa is hugetlb-backed or
  *   otherwise cannot be overlaid.
  * - -ENOMEM: the host is out of memory.
