@@ -97,9 +97,11 @@ expect "unregister the chunk" "rax=0x0" "$(tvm ti hc $HCW $CH 0 0)"
 # map made then must wait for it to end, not take the page it removes.
 STALL=$TOP/build/kmod/$KVER/kvmmem_stall.ko
 stalls() { cat /sys/module/kvmmem_stall/parameters/stalls 2>/dev/null; }
-X=0x2000000		# a 2 MiB region of its own: a 4K MADV_DONTNEED leaves its huge page unsplittable
+X=0x2000000		# in 4K pages: no huge page to split on the way
 tvm_token ti $LAB/rw.tok $TOK
+expect "the target's RAM at X is not to use huge pages" ok "$(tvm tgt advise $X 0x200000 15)"
 tvm tgt poke $X 0xaaaa >/dev/null
+expect "... X is a 4K page" 0 "$(tvm tgt page $X | sed -n 's/.*thp=//p')"
 thva=$(tvm tgt ram | sed 's/hva=\(0x[0-9a-f]*\).*/\1/')
 check "the stall module loads (mode inval)" insmod "$STALL" pid="$tpid" hva=$((thva + X)) ms=3000
 ( tvm tgt discard $X >"$LAB/discard.out" ) &

@@ -25,6 +25,7 @@
  *   pageout GPA LEN        MADV_PAGEOUT: reclaim the range now (to swap);
  *                          prints "ok"
  *   protect GPA LEN PROT   mprotect the range (PROT_* bits); prints "ok"
+ *   advise GPA LEN ADVICE  madvise the range (MADV_* number); prints "ok"
  *   replace GPA LEN SEED   the VMM maps fresh memory of its own over the
  *                          range (MAP_FIXED) and fills it; prints "ok"
  *   newvm                  close the VM and its vCPUs and create a new one
@@ -687,6 +688,9 @@ static void command(char *line)
 	} else if (!strcmp(cmd, "protect") && n >= 4 && in_ram(a[0], a[1]) &&
 		   !(a[0] & 0xfff)) {
 		printf("%s\n", mprotect(ram + a[0], a[1], a[2]) ? strerror(errno) : "ok");
+	} else if (!strcmp(cmd, "advise") && n >= 4 && in_ram(a[0], a[1]) &&
+		   !(a[0] & 0xfff)) {
+		printf("%s\n", madvise(ram + a[0], a[1], a[2]) ? strerror(errno) : "ok");
 	} else if (!strcmp(cmd, "replace") && n >= 4 && in_ram(a[0], a[1]) &&
 		   !(a[0] & 0xfff) && !(a[1] & 0xfff)) {
 		if (mmap(ram + a[0], a[1], PROT_READ | PROT_WRITE,
