@@ -8,7 +8,7 @@
 #
 # QEMU comes from bookworm-backports (10.0), not from bookworm (7.2): the
 # lab runs KVM inside QEMU's emulated SVM, and 7.2's faulted there often
-# enough to fail whole CI runs (README, "The lab").
+# enough to fail whole CI runs (docs/lab.md).
 set -uo pipefail
 export DEBIAN_FRONTEND=noninteractive
 

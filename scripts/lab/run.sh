@@ -5,7 +5,7 @@
 #
 # Boots the lab host: Debian kernel KVER under QEMU TCG with -cpu max (SVM
 # and nested paging) without LA57 (KVMMEM_LAB_CPU to change that: see the
-# README, "The lab"), the machine's root exported read-only over 9p, and
+# docs/lab.md), the machine's root exported read-only over 9p, and
 # runs CMD inside it (as root, chrooted into that root, /tmp on tmpfs).
 # CMD's output is streamed to our stdout; we exit with CMD's exit status,
 # 124 on timeout. Logs stay in build/lab/KVER/logs/NAME/.
