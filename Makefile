@@ -8,6 +8,9 @@
 #                                              pkg-config file, man pages and
 #                                              install-system's files
 #   make check                                 install what is needed, run all tests
+#   make check-quick [KVER=6.1|6.12] [LAB=t-...] unit, style, and one kernel's
+#                                              DKMS and lab tests (default:
+#                                              6.12, t-revoke), for the edit loop
 #   make demo                                  the end-to-end demo in the lab
 #   make style                                 checkpatch --strict over the sources
 #   make debug-lab                             core and hardening tests on a
@@ -105,6 +108,10 @@ install-system:
 check:
 	scripts/check.sh
 
+check-quick:
+	KVMMEM_KERNEL=$(or $(KVER),6.12) KVMMEM_LAB_TESTS="$(or $(LAB),t-revoke)" \
+		scripts/check.sh unit style dkms lab
+
 debug-lab:
 	scripts/debug/lab.sh
 
@@ -118,4 +125,4 @@ style:
 	scripts/style.sh
 
 .PHONY: all modules modules-clean clean tools dkms-install install install-tools \
-	install-system check demo style debug-lab bench
+	install-system check check-quick demo style debug-lab bench

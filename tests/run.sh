@@ -4,6 +4,7 @@
 # The test suite. Prints TAP and ends with "N passed, N failed, N skipped".
 # Expects the packages that scripts/check.sh installs. Sections can be
 # chosen: tests/run.sh [unit] [build] [style] [dkms] [pkg] [lab]
+# (KVMMEM_KERNEL and KVMMEM_LAB_TESTS narrow them: see make check-quick)
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -45,6 +46,12 @@ k612=$(kver_612)
 echo "TAP version 13"
 [ -n "$k61" ] && kernels+=("$k61") || emit <<<"ok - Debian 12 6.1 kernel # SKIP no linux-image 6.1 installed"
 [ -n "$k612" ] && kernels+=("$k612") || emit <<<"ok - Debian 12 6.12 kernel # SKIP no linux-image-6.12.*+deb12 could be installed"
+# make check-quick: one kernel (KVMMEM_KERNEL: 6.1 or 6.12) and chosen lab
+# tests (KVMMEM_LAB_TESTS: names like t-core)
+case ${KVMMEM_KERNEL:-} in
+6.1) kernels=(${k61:+"$k61"}) ;;
+6.12) kernels=(${k612:+"$k612"}) ;;
+esac
 
 make -s -C tests >/dev/null || emit <<<"not ok - build test programs"
 make -s tools >/dev/null || emit <<<"not ok - build the tools"
@@ -177,6 +184,10 @@ if has lab; then
 	runs=()
 	for k in "${kernels[@]}"; do
 		for t in tests/lab/t-*.sh; do
+			case " ${KVMMEM_LAB_TESTS:-$(basename "$t" .sh)} " in
+			*" $(basename "$t" .sh) "*) ;;
+			*) continue ;;
+			esac
 			runs+=("$k $t")
 		done
 	done
