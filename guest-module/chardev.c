@@ -599,6 +599,38 @@ static int kvmmem_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
+/* KVM_INTRO_MEM_RANGES: the host's answer, copied out. */
+static long ctx_ranges(struct kvmmem_ranges __user *arg)
+{
+	struct kvmmem_ranges req;
+	struct kvmmem_range *r;
+	long ret;
+
+	if (copy_from_user(&req, arg, sizeof(req)))
+		return -EFAULT;
+	ret = -EINVAL;
+	if (req.count > KVMMEM_RANGES_MAX)
+		goto out_wipe;
+	ret = -ENOMEM;
+	r = kcalloc(KVMMEM_RANGES_MAX, sizeof(*r), GFP_KERNEL);
+	if (!r)
+		goto out_wipe;
+	ret = kvmmem_hc_ranges(&req.token, r, req.count);
+	if (ret < 0)
+		goto out_free;
+	if (copy_to_user(u64_to_user_ptr(req.ranges), r,
+			 min_t(long, ret, req.count) * sizeof(*r)) ||
+	    put_user((u32)ret, &arg->total))
+		ret = -EFAULT;
+	else
+		ret = 0;
+out_free:
+	kfree(r);
+out_wipe:
+	memzero_explicit(&req, sizeof(req));
+	return ret;
+}
+
 static long kvmmem_do_ioctl(struct file *file, unsigned int cmd,
 			    unsigned long arg, unsigned int unmap_cmd)
 {
@@ -623,6 +655,8 @@ static long kvmmem_do_ioctl(struct file *file, unsigned int cmd,
 	if (cmd == KVM_INTRO_MEM_MAP_BATCH || cmd == KVM_INTRO_MEM_UNMAP_BATCH)
 		return ctx_batch(ctx, (void __user *)arg,
 				 cmd == KVM_INTRO_MEM_MAP_BATCH);
+	if (cmd == KVM_INTRO_MEM_RANGES)
+		return ctx_ranges((void __user *)arg);
 	return -ENOTTY;
 }
 

@@ -100,3 +100,34 @@ int kvmmem_hc_window(phys_addr_t chunk, bool reg)
 	return hc_result(kvm_hypercall3(KVM_HC_MEM_WINDOW, chunk,
 					reg ? KVMMEM_WINDOW_CHUNK_PAGES : 0, 0));
 }
+
+/**
+ * kvmmem_hc_ranges() - ask the host where the target's RAM is
+ * @token: the grant's token
+ * @r: out: the first ranges, lowest first
+ * @count: room in @r, at most KVMMEM_HC_RANGES_MAX
+ *
+ * Return: how many ranges there are (may exceed @count), or a negative
+ * errno.
+ */
+long kvmmem_hc_ranges(const struct kvmi_map_mem_token *token,
+		      struct kvmmem_range *r, u32 count)
+{
+	struct kvmmem_hc_ranges *h;
+	long ret;
+
+	if (count > KVMMEM_HC_RANGES_MAX)
+		return -EINVAL;
+	/* a page of its own: the descriptor must not cross one */
+	h = (void *)get_zeroed_page(GFP_KERNEL);
+	if (!h)
+		return -ENOMEM;
+	h->token = *token;
+	h->count = count;
+	ret = hc_result(kvm_hypercall3(KVM_HC_MEM_RANGES, virt_to_phys(h), 0, 0));
+	if (ret > 0)
+		memcpy(r, h->range, min_t(long, ret, count) * sizeof(*r));
+	memzero_explicit(&h->token, sizeof(h->token));
+	free_page((unsigned long)h);
+	return ret;
+}

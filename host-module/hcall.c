@@ -12,6 +12,7 @@
 
 #include "grant.h"
 #include "hcall.h"
+#include "memslot.h"
 #include "remap.h"
 #include "stats.h"
 #include "status.h"
@@ -257,6 +258,62 @@ out_unlock:
 	return ret;
 }
 
+/*
+ * KVM_HC_MEM_RANGES: the target's RAM ranges under the grant of the
+ * descriptor's token, written after the descriptor. See the uapi header.
+ */
+static long hc_ranges(struct kvm_vcpu *vcpu, u64 gpa, u64 a1, u64 a2)
+{
+	struct kvmmem_hc_ranges *h;
+	struct kvmmem_grant *g;
+	unsigned int total;
+	size_t len;
+	long ret;
+
+	h = kzalloc(struct_size(h, range, KVMMEM_HC_RANGES_MAX), GFP_KERNEL_ACCOUNT);
+	if (!h)
+		return -ENOMEM;
+	ret = kvm_vcpu_read_guest(vcpu, gpa, h, sizeof(*h)) ? -EFAULT : 0;
+
+	mutex_lock(&kvmmem_lock);
+	if (!kvmmem_grant_holder(vcpu->kvm)) {
+		ret = -KVM_ENOSYS;
+		goto out_unlock;
+	}
+	if (!ret && (a1 || a2 || h->count > KVMMEM_HC_RANGES_MAX ||
+		     offset_in_page(gpa) + struct_size(h, range, h->count) > PAGE_SIZE))
+		ret = -EINVAL;
+	if (ret)
+		goto out_unlock;
+	g = find_grant(vcpu, &h->token);
+	if (IS_ERR(g)) {
+		ret = PTR_ERR(g);
+		goto out_unlock;
+	}
+	total = kvmmem_target_ranges(g->target, g->gpa_start, g->gpa_end,
+				     h->range, h->count);
+	h->total = total;
+	ret = total;
+out_unlock:
+	mutex_unlock(&kvmmem_lock);
+	if (ret >= 0) {
+		/* @total and the ranges, after the token and @count */
+		len = struct_size(h, range, min(h->count, h->total)) -
+		      offsetof(struct kvmmem_hc_ranges, total);
+		if (kvm_vcpu_write_guest(vcpu, gpa + offsetof(struct kvmmem_hc_ranges, total),
+					 &h->total, len))
+			ret = -EFAULT;
+	}
+	if (ret < 0 && ret != -KVM_ENOSYS) {
+		kvmmem_stat_failed(ret);
+		pr_warn_ratelimited("ranges refused: introspector %s, descriptor at gpa %#llx: %s (%ld)\n",
+				    vcpu->kvm->stats_id, gpa, why(ret), ret);
+	}
+	memzero_explicit(h, sizeof(*h));
+	kfree(h);
+	return ret;
+}
+
 /**
  * kvmmem_hcall() - handle one of kvmmem's hypercalls
  * @vcpu: the calling vCPU; runs in its thread and may sleep
@@ -283,6 +340,8 @@ long kvmmem_hcall(struct kvm_vcpu *vcpu, unsigned long nr, unsigned long a0,
 		return kvmmem_status_register(vcpu, a0, a1, a2);
 	case KVM_HC_MEM_WINDOW:
 		return kvmmem_window_chunk(vcpu, a0, a1, a2);
+	case KVM_HC_MEM_RANGES:
+		return hc_ranges(vcpu, a0, a1, a2);
 	default:
 		return hc_batch(vcpu, a0, a1, a2);
 	}
@@ -293,11 +352,11 @@ long kvmmem_hcall(struct kvm_vcpu *vcpu, unsigned long nr, unsigned long a0,
  * @nr: hypercall number, as the guest's RAX holds it
  *
  * Return: true for KVM_HC_MEM_MAP, KVM_HC_MEM_UNMAP, KVM_HC_MEM_BATCH,
- * KVM_HC_MEM_STATUS and KVM_HC_MEM_WINDOW.
+ * KVM_HC_MEM_STATUS, KVM_HC_MEM_WINDOW and KVM_HC_MEM_RANGES.
  */
 bool kvmmem_hcall_ours(unsigned long nr)
 {
 	return nr == KVM_HC_MEM_MAP || nr == KVM_HC_MEM_UNMAP ||
 	       nr == KVM_HC_MEM_BATCH || nr == KVM_HC_MEM_STATUS ||
-	       nr == KVM_HC_MEM_WINDOW;
+	       nr == KVM_HC_MEM_WINDOW || nr == KVM_HC_MEM_RANGES;
 }

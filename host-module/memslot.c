@@ -7,6 +7,7 @@
 #include <linux/kprobes.h>
 #include <linux/kvm_host.h>
 #include <linux/module.h>
+#include <linux/kvmmem.h>
 
 #include "memslot.h"
 #include "remap.h"
@@ -113,6 +114,53 @@ bool kvmmem_target_binds(struct kvm *target, u64 tgfn, unsigned int n,
 {
 	return !walk_target(target, tgfn, n, writable, (unsigned long *)thva,
 			    true);
+}
+
+/**
+ * kvmmem_target_ranges() - the target's RAM that a grant's maps accept
+ * @target: the target VM
+ * @lo: first gpa of the grant's range
+ * @hi: end of the grant's range (exclusive)
+ * @r: out: the first @max ranges, lowest first
+ * @max: room in @r
+ *
+ * The ordinary, writable memslots (those that kvmmem_target_hvas()
+ * accepts), cut to [@lo, @hi), adjacent ones joined. A snapshot, taken
+ * under the target's SRCU.
+ *
+ * Return: how many ranges there are (may exceed @max).
+ */
+unsigned int kvmmem_target_ranges(struct kvm *target, u64 lo, u64 hi,
+				  struct kvmmem_range *r, unsigned int max)
+{
+	struct kvm_memslot_iter iter;
+	struct kvm_memory_slot *slot;
+	unsigned int n = 0;
+	u64 start, end;
+	int idx;
+
+	idx = srcu_read_lock(&target->srcu);
+	kvm_for_each_memslot_in_gfn_range(&iter, kvm_memslots(target),
+					  lo >> PAGE_SHIFT, hi >> PAGE_SHIFT) {
+		slot = iter.slot;
+		if (!kvm_is_visible_memslot(slot) || slot->flags & KVM_MEM_READONLY)
+			continue;
+		start = max_t(u64, slot->base_gfn << PAGE_SHIFT, lo);
+		end = min_t(u64, (slot->base_gfn + slot->npages) << PAGE_SHIFT, hi);
+		if (start >= end)
+			continue;
+		if (n && n <= max && r[n - 1].end == start) {
+			r[n - 1].end = end;
+			continue;
+		}
+		if (n < max) {
+			r[n].start = start;
+			r[n].end = end;
+		}
+		n++;
+	}
+	srcu_read_unlock(&target->srcu, idx);
+	return n;
 }
 
 struct slot_work {

@@ -51,6 +51,15 @@ int kvmmem_window_map(struct kvmmem *km, size_t slot, const uint64_t *gpas,
 		      size_t n, size_t *done);
 int kvmmem_window_unmap(struct kvmmem *km, size_t slot, size_t n, size_t *done);
 
+/* A range of the target's guest-physical RAM, [start, end). */
+#define KVMMEM_RAM_RANGES_MAX	253	/* most that kvmmem_ranges() returns */
+struct kvmmem_ram_range {
+	uint64_t start;
+	uint64_t end;
+};
+
+int kvmmem_ranges(struct kvmmem *km, struct kvmmem_ram_range *r, size_t n);
+
 uint64_t kvmmem_revocations(struct kvmmem *km);
 int kvmmem_token_parse(const char *hex, uint64_t token[4]);
 void kvmmem_token_format(const uint64_t token[4],

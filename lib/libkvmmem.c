@@ -526,6 +526,46 @@ int kvmmem_unmap(struct kvmmem *km, void *addr)
 	return kvmmem_unmap_batch(km, &addr, 1, &done);
 }
 
+_Static_assert(KVMMEM_RAM_RANGES_MAX == KVMMEM_RANGES_MAX,
+	       "libkvmmem.h and the uapi header agree");
+
+/**
+ * kvmmem_ranges() - where the target's RAM is, under the handle's grant
+ * @km: the handle
+ * @r: out: the first @n ranges, lowest first
+ * @n: room in @r (0: only count them)
+ *
+ * The target's RAM that a map accepts (its ordinary memslots, cut to the
+ * grant's range), as the host sees it now. Asks for at most
+ * KVMMEM_RANGES_MAX ranges.
+ *
+ * Return: how many ranges there are (more than @n: call again with more
+ * room), or -1 with errno set.
+ */
+int kvmmem_ranges(struct kvmmem *km, struct kvmmem_ram_range *r, size_t n)
+{
+	struct kvmmem_range kr[KVMMEM_RANGES_MAX];
+	struct kvmmem_ranges req = {
+		.ranges = (uintptr_t)kr,
+		.count = n < KVMMEM_RANGES_MAX ? n : KVMMEM_RANGES_MAX,
+	};
+	uint32_t i;
+	int ret;
+
+	pthread_mutex_lock(&km->lock);
+	req.token = km->token;
+	ret = ioctl(km->fd, KVM_INTRO_MEM_RANGES, &req);
+	pthread_mutex_unlock(&km->lock);
+	memset(&req.token, 0, sizeof(req.token));
+	if (ret)
+		return -1;
+	for (i = 0; i < req.count && i < req.total; i++) {
+		r[i].start = kr[i].start;
+		r[i].end = kr[i].end;
+	}
+	return req.total;
+}
+
 /**
  * kvmmem_window() - map the handle's window
  * @km: the handle

@@ -54,6 +54,8 @@ static const char usage[] =
 "                                bytes highlighted; N rounds (default: forever)\n"
 "  find GPA LEN PATTERN          print the address of each match of PATTERN\n"
 "                                (text, or hex:0011AABB)\n"
+"  ranges                        print the target's RAM ranges that the grant\n"
+"                                covers: START END (hex, END exclusive)\n"
 "  save-token FILE               write the token to FILE (new, mode 0600)\n"
 "\n"
 "The token (64 hex digits) never goes on the command line, where ps shows\n"
@@ -463,6 +465,48 @@ static int cmd_find(struct kvmmem *km, uint64_t gpa, uint64_t len,
 	return found ? EX_DONE : EX_NOMATCH;
 }
 
+/* A handle with the token from where the options say; NULL: *@rc to exit with. */
+static struct kvmmem *open_handle(const char *tfile, int tstdin, int tport,
+				  int *rc)
+{
+	struct kvmmem *km;
+	char hex[160];
+
+	*rc = read_token(tfile, tstdin, tport, hex, sizeof(hex));
+	if (*rc)
+		return NULL;
+	km = kvmmem_open(hex, 0);
+	explicit_bzero(hex, sizeof(hex));
+	if (!km)
+		*rc = fail(code_of(errno), "%s", kvmmem_strerror(errno));
+	return km;
+}
+
+/* kvmmem ranges: the target's RAM under the grant, one range a line. */
+static int cmd_ranges(const char *tfile, int tstdin, int tport)
+{
+	struct kvmmem_ram_range r[KVMMEM_RAM_RANGES_MAX];
+	struct kvmmem *km;
+	int ret, i;
+
+	km = open_handle(tfile, tstdin, tport, &ret);
+	if (!km)
+		return ret;
+	ret = kvmmem_ranges(km, r, KVMMEM_RAM_RANGES_MAX);
+	if (ret < 0) {
+		ret = fail(code_of(errno), "ranges: %s", kvmmem_strerror(errno));
+	} else {
+		for (i = 0; i < ret && i < KVMMEM_RAM_RANGES_MAX; i++)
+			printf("0x%" PRIx64 " 0x%" PRIx64 "\n", r[i].start, r[i].end);
+		if (ret > KVMMEM_RAM_RANGES_MAX)
+			fprintf(stderr, "kvmmem: %d more ranges not shown\n",
+				ret - KVMMEM_RAM_RANGES_MAX);
+		ret = EX_DONE;
+	}
+	kvmmem_close(km);
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -481,7 +525,6 @@ int main(int argc, char **argv)
 	size_t plen = 0;
 	int c, tstdin = 0, tport = 0, raw = 0, ret;
 	long ms = 500, rounds = -1;
-	char hex[160];
 	uint64_t gpa, len;
 	struct kvmmem *km;
 
@@ -504,6 +547,8 @@ int main(int argc, char **argv)
 	}
 	if (optind + 2 == argc && !strcmp(argv[optind], "save-token"))
 		return save_token(argv[optind + 1], tfile, tstdin, tport);
+	if (optind + 1 == argc && !strcmp(argv[optind], "ranges"))
+		return cmd_ranges(tfile, tstdin, tport);
 	if (optind + 3 > argc)
 		return fail(EX_BADUSE, "a command, an address and a length are needed: see kvmmem --help");
 	cmd = argv[optind];
@@ -535,13 +580,9 @@ int main(int argc, char **argv)
 		return fail(EX_BADUSE, "bad pattern (text, or hex: and an even number of hex digits)");
 	if (!strcmp(cmd, "watch") && (len > 4096 || ms < 10))
 		return fail(EX_BADUSE, "watch: at most 4096 bytes, every 10 ms or more");
-	ret = read_token(tfile, tstdin, tport, hex, sizeof(hex));
-	if (ret)
-		return ret;
-	km = kvmmem_open(hex, 0);
-	explicit_bzero(hex, sizeof(hex));
+	km = open_handle(tfile, tstdin, tport, &ret);
 	if (!km)
-		return fail(code_of(errno), "%s", kvmmem_strerror(errno));
+		return ret;
 	if (!strcmp(cmd, "read"))
 		ret = cmd_read(km, gpa, len, raw);
 	else if (!strcmp(cmd, "dump"))

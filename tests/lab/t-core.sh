@@ -115,6 +115,40 @@ expect "batch unmap of both: RAX = 2" "rax=0x2" "$(tvm ti hc $HCB $D 0 0)"
 expect "batch unmap again: RAX = 0, error -ENOENT" "rax=0x0|val=0xfffffffe00000000" \
 	"$(tvm ti hc $HCB $D 0 0)|$(tvm ti gread $((D + 40)))"
 
+# RAM ranges (KVM_HC_MEM_RANGES): the target's RAM that a grant covers, from
+# its memslots: RAM at 0, and a slot added at 4 GiB; not the ROM at 2 GiB
+HCR=0x4b4d4204
+R=0xc000		# descriptor: token, count, total, then the ranges
+HI=0x100000000
+expect "the target gets a 2 MiB memslot at 4 GiB" ok "$(tvm tgt addslot $HI 2 21)"
+tvm_token ti $LAB/ti-ro.tok $R
+tvm ti poke $((R + 32)) 4 >/dev/null	# count 4, total 0
+expect "RAM ranges: RAX is their number, 2 (the ROM is not RAM to map)" "rax=0x2" "$(tvm ti hc $HCR $R 0 0)"
+expect "... total written back, count kept" "val=0x200000004" "$(tvm ti gread $((R + 32)))"
+expect "... [0, 64 MiB) and [4 GiB, 4 GiB + 2 MiB)" \
+	"val=0x0 val=0x4000000 val=0x100000000 val=0x100200000" \
+	"$(for o in 40 48 56 64; do tvm ti gread $((R + o)); done | paste -sd' ')"
+tvm ti poke $((R + 72)) 0x5a5a >/dev/null
+tvm ti poke $((R + 32)) 1 >/dev/null
+expect "room for 1: RAX still 2, only the first written" "rax=0x2|val=0x0 val=0x4000000|val=0x5a5a" \
+	"$(tvm ti hc $HCR $R 0 0)|$(tvm ti gread $((R + 40))) $(tvm ti gread $((R + 48)))|$(tvm ti gread $((R + 72)))"
+tvm ti poke $((R + 32)) 254 >/dev/null
+expect "room for 254 (over KVMMEM_HC_RANGES_MAX): -EINVAL" "$(neg 22)" "$(tvm ti hc $HCR $R 0 0)"
+tvm ti poke $((R + 32)) 4 >/dev/null
+expect "a1 set: -EINVAL" "$(neg 22)" "$(tvm ti hc $HCR $R 1 0)"
+expect "a descriptor that crosses a page: -EINVAL" "$(neg 22)" "$(tvm ti hc $HCR $((R + 4000)) 0 0)"
+expect "no descriptor there (outside RAM): -EFAULT" "$(neg 14)" "$(tvm ti hc $HCR 0x50000000 0 0)"
+tvm ti poke $R 0 >/dev/null
+expect "a wrong token: -EACCES" "$(neg 13)" "$(tvm ti hc $HCR $R 0 0)"
+tvm_token ti $LAB/ti-rq.tok $R
+expect "under a grant for 0x100000-0x200000: that range alone" "rax=0x1|val=0x100000 val=0x200000" \
+	"$(tvm ti hc $HCR $R 0 0)|$(tvm ti gread $((R + 40))) $(tvm ti gread $((R + 48)))"
+tvm_token ti $LAB/ti-ro.tok $TOK
+expect "a page of the slot at 4 GiB maps" "rax=0x0" "$(tvm ti hc 32 $TOK $HI 0x407000)"
+want=$(for i in 0 1 2 3 4 5 6 7; do printf '%02x' $(((i * 131 + 21) & 255)); done)
+expect "... with its bytes" "$want" "$(tvm ti peek 0x407000 8)"
+expect "... unmap" "rax=0x0" "$(tvm ti hc 33 0x407000 0 0)"
+
 # drop_follows VM DROP WHAT: a read-write mapping of page X of target VM
 # follows the target's VMM dropping the page with DROP (a tvm command)
 drop_follows() {

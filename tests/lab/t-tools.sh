@@ -4,7 +4,8 @@
 # t-tools: libkvmmem and the kvmmem command in a Linux introspector, end to
 # end, with exact bytes: read, a 64 MiB dump compared with the target VMM's
 # own memory (read through /proc/PID/mem; the target's vCPUs do not run),
-# holes, find across chunk boundaries, watch of a live counter, libkvmmem's
+# holes, RAM ranges (with a slot above 4 GiB), find across chunk
+# boundaries, watch of a live counter, libkvmmem's
 # single-page, batch and window calls, the token
 # from a file, standard input and the environment, its delivery through a
 # hot-added port (to a VM named by pid, and by libvirt domain name), and
@@ -45,6 +46,16 @@ S=$INTRO_SHARE
 intro_run "modprobe kvmmem_guest" >/dev/null
 cp "$BIN/kvmmem" "$S/"
 grant "$S/t.tok" "$tpid" "$(intro_pid)" >/dev/null
+
+# where the target's RAM is: its RAM at 0 and a slot added at 4 GiB (the
+# ROM at 2 GiB is not RAM to map)
+expect "the target gets a 2 MiB memslot at 4 GiB" ok "$(tvm tt addslot 0x100000000 2 21)"
+expect "kvmmem ranges: the target's RAM ranges under the grant" \
+	"0x0 0x$(printf '%x' $((MIB << 20)))|0x100000000 0x100200000" \
+	"$(intro_run "$K --token-file /mnt/t.tok ranges" | paste -sd'|')"
+want=$(for i in 0 1 2 3 4 5 6 7; do printf '%02x' $(((i * 131 + 21) & 255)); done)
+expect "... and kvmmem reads the slot above 4 GiB" "$want" \
+	"$(intro_run "$K --token-file /mnt/t.tok read 0x100000000 8 --raw | od -An -tx1 | tr -d ' \\n'")"
 
 # read, with the token from each source
 want=$(tvm tt peek $P 32)

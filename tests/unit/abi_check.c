@@ -50,5 +50,15 @@ int main(void)
 	       sizeof(struct kvmmem_hc_batch), 56);
 	expect("batch descriptor and its largest chunk fit in a page",
 	       sizeof(struct kvmmem_hc_batch) + KVMMEM_HC_BATCH_MAX * 16 <= 4096, 1);
+	/* RAM ranges: the same for 32- and 64-bit callers */
+	expect("KVM_HC_MEM_RANGES", KVM_HC_MEM_RANGES, 0x4b4d4204);
+	expect("sizeof(struct kvmmem_range)", sizeof(struct kvmmem_range), 16);
+	expect("sizeof(struct kvmmem_ranges)", sizeof(struct kvmmem_ranges), 48);
+	expect("KVM_INTRO_MEM_RANGES", KVM_INTRO_MEM_RANGES, 0xc0306905);
+	expect("sizeof(struct kvmmem_hc_ranges)",
+	       sizeof(struct kvmmem_hc_ranges), 40);
+	expect("ranges descriptor with KVMMEM_HC_RANGES_MAX ranges fits in a page",
+	       sizeof(struct kvmmem_hc_ranges) +
+	       KVMMEM_HC_RANGES_MAX * sizeof(struct kvmmem_range) <= 4096, 1);
 	return failed;
 }

@@ -28,6 +28,8 @@
  *   advise GPA LEN ADVICE  madvise the range (MADV_* number); prints "ok"
  *   replace GPA LEN SEED   the VMM maps fresh memory of its own over the
  *                          range (MAP_FIXED) and fills it; prints "ok"
+ *   addslot GPA MIB SEED   a second RAM memslot (slot 2) of MIB MiB at GPA
+ *                          (above 4 GiB, say), its bytes patterned; "ok"
  *   newvm                  close the VM and its vCPUs and create a new one
  *                          over the same RAM, as a VMM's reboot may; "ok"
  *   maplimit NR A0 LIMIT   hypercall NR(A0, 0, 0) with vm.max_map_count set
@@ -700,6 +702,23 @@ static void command(char *line)
 			for (i = 0; i < a[1]; i++)
 				ram[a[0] + i] = (uint8_t)((a[0] + i) * 131 + a[2]);
 			printf("ok\n");
+		}
+	} else if (!strcmp(cmd, "addslot") && n >= 4 && !(a[0] & 0xfff) && a[1] &&
+		   a[1] <= 1024) {
+		struct kvm_userspace_memory_region mr = {
+			.slot = 2, .guest_phys_addr = a[0], .memory_size = a[1] << 20,
+		};
+		uint8_t *p = mmap(NULL, mr.memory_size, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (p == MAP_FAILED) {
+			printf("mmap: %s\n", strerror(errno));
+		} else {
+			for (i = 0; i < mr.memory_size; i++)
+				p[i] = (uint8_t)(i * 131 + a[2]);
+			mr.userspace_addr = (uintptr_t)p;
+			printf("%s\n", ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION, &mr) ?
+			       strerror(errno) : "ok");
 		}
 	} else if (!strcmp(cmd, "newvm") && !counter_running) {
 		destroy_vm();

@@ -320,4 +320,70 @@ struct kvmmem_status {
  */
 #define KVM_HC_MEM_WINDOW	0x4b4d4203	/* "KMB", 3 */
 
+/**
+ * DOC: RAM ranges (kvmmem's own, beyond the original design)
+ *
+ * KVM_INTRO_MEM_RANGES tells where the target's RAM is, so that a scan
+ * need not probe for holes. It takes a &struct kvmmem_ranges: the token,
+ * and a user array of @count &struct kvmmem_range (at most
+ * KVMMEM_RANGES_MAX). The host fills it, from the lowest address up, with
+ * the target's guest-physical ranges that a map under this grant accepts:
+ * the target's ordinary, writable memslots (not ROM, not KVM's own slots),
+ * cut to the grant's range, adjacent slots joined. @total is set to the
+ * number of ranges there are, which may be more than @count (then call
+ * again with more room); @count 0 asks for @total alone. The answer is a
+ * snapshot: a VMM may add or remove memory at any time. Errors: those of
+ * the token (EACCES, EAGAIN), EINVAL for @count over KVMMEM_RANGES_MAX,
+ * EFAULT for an array that cannot be written.
+ *
+ * KVM_HC_MEM_RANGES: a0 is the gpa of a &struct kvmmem_hc_ranges followed
+ * by room for @count ranges, all in one page of the introspector's RAM;
+ * a1 and a2 must be 0. RAX is @total (>= 0), or -KVM_ENOSYS (no grant),
+ * -EINVAL (a1, a2, @count over KVMMEM_HC_RANGES_MAX, or the buffer crosses
+ * a page), -EFAULT (unreadable or unwritable), -EACCES or -EAGAIN (token).
+ */
+#define KVM_HC_MEM_RANGES	0x4b4d4204	/* "KMB", 4 */
+
+/**
+ * struct kvmmem_range - a range of guest-physical RAM
+ * @start: first byte, page aligned
+ * @end: end, exclusive, page aligned
+ */
+struct kvmmem_range {
+	__u64 start;
+	__u64 end;
+};
+
+/**
+ * struct kvmmem_ranges - argument of KVM_INTRO_MEM_RANGES
+ * @token: the grant's token
+ * @ranges: user address of @count &struct kvmmem_range
+ * @count: room in @ranges, 0..KVMMEM_RANGES_MAX
+ * @total: out: how many ranges there are
+ */
+struct kvmmem_ranges {
+	struct kvmi_map_mem_token token;
+	__u64 ranges;
+	__u32 count;
+	__u32 total;
+};
+
+/**
+ * struct kvmmem_hc_ranges - KVM_HC_MEM_RANGES descriptor
+ * @token: the grant's token
+ * @count: room for ranges that follow, 0..KVMMEM_HC_RANGES_MAX
+ * @total: out: how many ranges there are
+ * @range: out: the first min(@count, @total) ranges
+ */
+struct kvmmem_hc_ranges {
+	struct kvmi_map_mem_token token;
+	__u32 count;
+	__u32 total;
+	struct kvmmem_range range[];
+};
+
+#define KVMMEM_HC_RANGES_MAX	253	/* the descriptor fills a 4 KiB page */
+#define KVMMEM_RANGES_MAX	KVMMEM_HC_RANGES_MAX
+#define KVM_INTRO_MEM_RANGES	_IOWR('i', 0x05, struct kvmmem_ranges)
+
 #endif /* _UAPI_LINUX_KVMMEM_H */
