@@ -136,7 +136,7 @@ tvm ti poke $((R + 32)) 254 >/dev/null
 expect "room for 254 (over KVMMEM_HC_RANGES_MAX): -EINVAL" "$(neg 22)" "$(tvm ti hc $HCR $R 0 0)"
 tvm ti poke $((R + 32)) 4 >/dev/null
 expect "a1 set: -EINVAL" "$(neg 22)" "$(tvm ti hc $HCR $R 1 0)"
-expect "a descriptor that crosses a page: -EINVAL" "$(neg 22)" "$(tvm ti hc $HCR $((R + 4000)) 0 0)"
+expect "a descriptor that crosses a page: -EINVAL" "$(neg 22)" "$(tvm ti hc $HCR $((R + 4064)) 0 0)"
 expect "no descriptor there (outside RAM): -EFAULT" "$(neg 14)" "$(tvm ti hc $HCR 0x50000000 0 0)"
 tvm ti poke $R 0 >/dev/null
 expect "a wrong token: -EACCES" "$(neg 13)" "$(tvm ti hc $HCR $R 0 0)"
@@ -148,6 +148,7 @@ expect "a page of the slot at 4 GiB maps" "rax=0x0" "$(tvm ti hc 32 $TOK $HI 0x4
 want=$(for i in 0 1 2 3 4 5 6 7; do printf '%02x' $(((i * 131 + 21) & 255)); done)
 expect "... with its bytes" "$want" "$(tvm ti peek 0x407000 8)"
 expect "... unmap" "rax=0x0" "$(tvm ti hc 33 0x407000 0 0)"
+tvm_token ti $LAB/ti-rw.tok $TOK
 
 # drop_follows VM DROP WHAT: a read-write mapping of page X of target VM
 # follows the target's VMM dropping the page with DROP (a tvm command)

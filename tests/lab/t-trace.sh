@@ -119,18 +119,18 @@ echo "$burst" >$PARAMS/bad_token_burst
 echo "$backoff" >$PARAMS/bad_token_backoff_ms
 
 # kvmmem-host's syslog lines, copied to standard error (no syslog daemon here)
-KVMMEM_HOST_LOG_STDERR=1 "$BIN/kvmmem-host" revoke "$ro" 2>"$LAB/audit.err" >/dev/null
+KVMMEM_HOST_LOG_STDERR=1 "$BIN/kvmmem-host" revoke "$ro" 2>"$LAB/audit.log" >/dev/null
 expect "kvmmem-host revoke, logged with the grant's terms" 1 \
-	"$(grep -cE "^kvmmem-host\[[0-9]+\]: revoke id=$ro target=$tpid .*introspector=$ipid .*range=0x100000-0x200000 rights=ro quota=5 .*uid=0 " "$LAB/audit.err")"
+	"$(grep -cE "^kvmmem-host\[[0-9]+\]: revoke id=$ro target=$tpid .*introspector=$ipid .*range=0x100000-0x200000 rights=ro quota=5 .*uid=0 " "$LAB/audit.log")"
 rm -f "$LAB/tr-ex.tok"
 ex=$(KVMMEM_HOST_LOG_STDERR=1 "$BIN/kvmmem-host" grant --target "$tpid" --introspector "$ipid" \
-	--token-file "$LAB/tr-ex.tok" --expire 1500 2>>"$LAB/audit.err" | awk '/^grant/ { print $2 }')
+	--token-file "$LAB/tr-ex.tok" --expire 1500 2>>"$LAB/audit.log" | awk '/^grant/ { print $2 }')
 check "a grant with a 1.5 s expiry is made" test -n "$ex"
 expect "... logged: id, pids, range, rights, quota, expiry, uid" 1 \
-	"$(grep -cE "^kvmmem-host\[[0-9]+\]: grant id=$ex target=$tpid .*introspector=$ipid .*range=0x0-0x0 rights=ro quota=0 expires_in_ms=1500 uid=0 " "$LAB/audit.err")"
+	"$(grep -cE "^kvmmem-host\[[0-9]+\]: grant id=$ex target=$tpid .*introspector=$ipid .*range=0x0-0x0 rights=ro quota=0 expires_in_ms=1500 uid=0 " "$LAB/audit.log")"
 pieces=$(grep -oh '.\{16\}' "$LAB"/tr-*.tok | paste -sd'|')
 check "... and no log line holds 8 bytes of a token" test -n "$pieces" -a \
-	-z "$(grep -iE "$pieces" "$LAB/audit.err")"
+	-z "$(grep -iE "$pieces" "$LAB/audit.log")"
 wait_until 20 '[ -n "$(ended "$ex")" ]'
 tvm_stop ti
 wait_until 20 '[ -n "$(ended "$rw")" ]'

@@ -53,7 +53,7 @@
  *                          shared copy-on-write; prints "ok"
  *   unfork                 kill and reap that child; prints "ok"
  *   fuzz N SEED TOKGPA     N random and crafted kvmmem hypercalls (32, 33, status,
- *                          window, batch, neighbours) from vCPU 0, with the valid
+ *                          window, ranges, batch, neighbours) from vCPU 0, with the valid
  *                          token at TOKGPA mixed in; unmaps what it mapped;
  *                          prints "calls=... mapped=... unexpected=..."
  *   flips TOKGPA TGPA IGPA map with each of the 256 one-bit flips of the
@@ -399,6 +399,7 @@ static uint64_t fnv(const uint8_t *p, uint64_t len)
 #define HC_BATCH	0x4b4d4201ULL
 #define HC_STATUS	0x4b4d4202ULL
 #define HC_WINDOW	0x4b4d4203ULL
+#define HC_RANGES	0x4b4d4204ULL
 #define FZ_WIN		0x600000	/* a window chunk (2 MiB) */
 #define FZ_STATUS	0xc000		/* a status page nothing else uses */
 #define FZ_DESC		0xb000		/* batch descriptor page */
@@ -490,7 +491,7 @@ static void fz_batch(uint64_t tokgpa, const uint8_t *good)
 
 static void fuzz(uint64_t n, uint64_t seed, uint64_t tokgpa)
 {
-	static const uint64_t others[] = { 31, 34, 35, HC_BATCH - 1, HC_WINDOW + 1,
+	static const uint64_t others[] = { 31, 34, 35, HC_BATCH - 1, HC_RANGES + 1,
 					   0x4b4d4200, 0x100000020ULL };
 	uint64_t i, out, nr, a0, a1, a2, r, mapped = 0, unexpected = 0;
 	uint64_t errs = 0, oks = 0, calls, guest_stops = 0, throttled = 0;
@@ -523,6 +524,18 @@ static void fuzz(uint64_t n, uint64_t seed, uint64_t tokgpa)
 			r = fz_rand() % 4;
 			a0 = r == 0 ? fz_gpa() : r == 1 ? ~0ULL : FZ_STATUS;
 			a1 = fz_rand() % 16 ? 0 : fz_rand();
+		} else if (fz_rand() % 5 == 0) {	/* RAM ranges */
+			uint32_t count = fz_rand() % 8 ? fz_rand() % 254 : fz_rand();
+
+			fz_token(tokgpa, good);
+			memcpy(ram + FZ_DESC, ram + tokgpa, 32);
+			memcpy(ram + FZ_DESC + 32, &count, 4);
+			nr = HC_RANGES;
+			r = fz_rand() % 8;
+			/* the descriptor, one crossing its page, anywhere */
+			a0 = r < 5 ? FZ_DESC : r == 5 ? FZ_DESC + 4064 : fz_gpa();
+			a1 = fz_rand() % 16 ? 0 : fz_rand();
+			a2 = fz_rand() % 16 ? 0 : fz_rand();
 		} else if (fz_rand() % 3 == 0) {	/* window chunk */
 			nr = HC_WINDOW;
 			r = fz_rand() % 3;
@@ -548,7 +561,7 @@ static void fuzz(uint64_t n, uint64_t seed, uint64_t tokgpa)
 			continue;
 		}
 		if (nr != 32 && nr != 33 && nr != HC_BATCH && nr != HC_STATUS &&
-		    nr != HC_WINDOW) {
+		    nr != HC_WINDOW && nr != HC_RANGES) {
 			unexpected += out != ENOSYS_RAX;
 			continue;
 		}
@@ -568,6 +581,15 @@ static void fuzz(uint64_t n, uint64_t seed, uint64_t tokgpa)
 		/* a status call: 0, -EFAULT, -ENOMEM or -EINVAL */
 		if (nr == HC_STATUS && out && out != (uint64_t)-14 &&
 		    out != (uint64_t)-12 && out != (uint64_t)-22)
+			unexpected++;
+		/* ranges: how many (a VM has at most 32,764 memslots), or
+		 * -EINVAL, -EFAULT, -EACCES, -EAGAIN, -ENOMEM
+		 */
+		if (nr == HC_RANGES && (int64_t)out > 32764)
+			unexpected++;
+		if (nr == HC_RANGES && (int64_t)out < 0 && out != (uint64_t)-22 &&
+		    out != (uint64_t)-14 && out != (uint64_t)-13 &&
+		    out != (uint64_t)-11 && out != (uint64_t)-12)
 			unexpected++;
 		/* a window call: 0, -EINVAL, -EFAULT, -EEXIST, -EOPNOTSUPP, -ENOMEM */
 		if (nr == HC_WINDOW && out && out != (uint64_t)-22 &&
