@@ -342,6 +342,8 @@ end_checks() {
 	wait_until 10 '[ "$(stat_of held_pages) $(stat_of pinned_pages) $(stat_of status_pages) $(stat_of window_chunks)" = "0 0 0 0" ]'
 	expect "nothing is held, pinned, kept as a status page or a window chunk" "0 0 0 0" \
 		"$(stat_of held_pages) $(stat_of pinned_pages) $(stat_of status_pages) $(stat_of window_chunks)"
+	# /proc/vmstat folds each CPU's pin counts in within vm.stat_interval (1 s)
+	wait_until 3 '[ "$(pins)" = "$1" ]'
 	expect "the host's pin counters are back to their baseline" "$1" "$(pins)"
 	check "kvmmem_host unloads" rmmod kvmmem_host
 	grep -h . "$LAB"/*.err 2>/dev/null | head -n 20 | sed 's/^/# tiny VM log: /'
