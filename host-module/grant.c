@@ -74,8 +74,16 @@ void kvmmem_grant_put(struct kvmmem_grant *g)
 	kref_put(&g->ref, grant_release);
 }
 
-/* KVM names each VM "kvm-<pid of its creator>". */
-static pid_t vm_pid(struct kvm *kvm)
+/**
+ * kvmmem_vm_pid() - the pid of the process that created a VM
+ * @kvm: the VM
+ *
+ * KVM names each VM "kvm-<pid of its creator>". Used for the grants'
+ * listing and by the tracepoints.
+ *
+ * Return: that pid, or -1.
+ */
+pid_t kvmmem_vm_pid(const struct kvm *kvm)
 {
 	int pid;
 
@@ -180,8 +188,8 @@ int kvmmem_grant_add(struct kvm *target, struct kvm *intro,
 	get_random_bytes(&g->token, sizeof(g->token));
 	g->target = target;
 	g->intro = intro;
-	g->target_pid = vm_pid(target);
-	g->intro_pid = vm_pid(intro);
+	g->target_pid = kvmmem_vm_pid(target);
+	g->intro_pid = kvmmem_vm_pid(intro);
 	g->flags = req->flags;
 	g->max_pages = req->max_pages ?: KVMMEM_DEFAULT_QUOTA;
 	g->gpa_start = req->gpa_start;

@@ -61,6 +61,7 @@ bool kvmmem_grant_holder(struct kvm *intro);
 void kvmmem_grant_put(struct kvmmem_grant *g);
 void kvmmem_grant_reap(void);
 void kvmmem_grant_vm_released(struct kvm *kvm);
+pid_t kvmmem_vm_pid(const struct kvm *kvm);
 void kvmmem_grant_uninit(void);
 
 #endif /* _KVMMEM_GRANT_H */

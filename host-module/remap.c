@@ -608,6 +608,24 @@ out_module:
 	return ret;
 }
 
+/**
+ * kvmmem_fill_revoked() - fill a home page with the revoked pattern
+ * @page: the page
+ *
+ * What a revoked mapping or an empty window slot reads
+ * (KVMMEM_REVOKED_PATTERN, repeated).
+ */
+void kvmmem_fill_revoked(struct page *page)
+{
+	void *p = kmap_local_page(page);
+	int i;
+
+	for (i = 0; i < PAGE_SIZE; i += sizeof(KVMMEM_REVOKED_PATTERN) - 1)
+		memcpy(p + i, KVMMEM_REVOKED_PATTERN,
+		       sizeof(KVMMEM_REVOKED_PATTERN) - 1);
+	kunmap_local(p);
+}
+
 /*
  * Switch @m's overlay to its home page, which reads as the revoked pattern,
  * and unpin. @notify: a revocation the introspector did not ask for, which
@@ -616,14 +634,8 @@ out_module:
 static void revoke_map(struct kvmmem_map *m, bool notify)
 {
 	struct vm_area_struct *vma;
-	void *p;
-	int i;
 
-	p = kmap_local_page(m->home);
-	for (i = 0; i < PAGE_SIZE; i += sizeof(KVMMEM_REVOKED_PATTERN) - 1)
-		memcpy(p + i, KVMMEM_REVOKED_PATTERN,
-		       sizeof(KVMMEM_REVOKED_PATTERN) - 1);
-	kunmap_local(p);
+	kvmmem_fill_revoked(m->home);
 	if (notify)
 		kvmmem_status_revoking(m->intro);
 

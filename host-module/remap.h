@@ -49,6 +49,7 @@ long kvmmem_backing_restore_ours(struct mm_struct *mm, unsigned long hva,
 				 const void *priv, const struct kvmmem_backing *b,
 				 bool hole);
 void kvmmem_backing_put(struct kvmmem_backing *b);
+void kvmmem_fill_revoked(struct page *page);
 long kvmmem_remap_map(struct kvm_vcpu *vcpu, struct kvmmem_grant *g,
 		      u64 target_gpa, u64 intro_gpa);
 long kvmmem_remap_unmap(struct kvm_vcpu *vcpu, u64 intro_gpa);

@@ -39,25 +39,8 @@
  *
  * The disabled cost is a static branch per call site. The event
  * definitions are in trace.h; this file instantiates them
- * (CREATE_TRACE_POINTS) and holds their helper.
+ * (CREATE_TRACE_POINTS).
  */
 
 #define CREATE_TRACE_POINTS
 #include "trace.h"
-
-/**
- * kvmmem_trace_vm_pid() - the pid of the process that created a VM
- * @kvm: the VM
- *
- * KVM names each VM "kvm-<pid of its creator>"; grant.c reads the same.
- *
- * Return: that pid, or -1.
- */
-pid_t kvmmem_trace_vm_pid(const struct kvm *kvm)
-{
-	int pid;
-
-	if (sscanf(kvm->stats_id, "kvm-%d", &pid) != 1)
-		return -1;
-	return pid;
-}

@@ -43,7 +43,6 @@ struct kvm;
 	__print_symbolic(err, { EACCES, "no grant for this token" },	\
 			 { EAGAIN, "too many bad tokens, backing off" })
 
-pid_t kvmmem_trace_vm_pid(const struct kvm *kvm);
 #endif /* _KVMMEM_TRACE_DECL */
 
 /*
@@ -111,7 +110,7 @@ TRACE_EVENT(kvmmem_map,
 			     __field(u8, rights)
 			     __field(int, ret)),
 	    TP_fast_assign(__entry->grant = IS_ERR_OR_NULL(g) ? 0 : g->id;
-			   __entry->intro_pid = kvmmem_trace_vm_pid(intro);
+			   __entry->intro_pid = kvmmem_vm_pid(intro);
 			   __entry->target_pid = IS_ERR_OR_NULL(g) ? -1 :
 						 g->target_pid;
 			   __entry->target_gpa = target_gpa;
@@ -139,7 +138,7 @@ TRACE_EVENT(kvmmem_unmap,
 			     __field(u32, pages)
 			     __field(u32, op)
 			     __field(int, ret)),
-	    TP_fast_assign(__entry->intro_pid = kvmmem_trace_vm_pid(intro);
+	    TP_fast_assign(__entry->intro_pid = kvmmem_vm_pid(intro);
 			   __entry->intro_gpa = intro_gpa;
 			   __entry->pages = pages;
 			   __entry->op = op;
@@ -159,7 +158,7 @@ TRACE_EVENT(kvmmem_batch_refused,
 			     __field(u32, op)
 			     __field(u32, count)
 			     __field(int, ret)),
-	    TP_fast_assign(__entry->intro_pid = kvmmem_trace_vm_pid(intro);
+	    TP_fast_assign(__entry->intro_pid = kvmmem_vm_pid(intro);
 			   __entry->gpa = gpa;
 			   __entry->op = op;
 			   __entry->count = count;
@@ -175,7 +174,7 @@ TRACE_EVENT(kvmmem_token_refused,
 	    TP_ARGS(intro, err),
 	    TP_STRUCT__entry(__field(pid_t, intro_pid)
 			     __field(int, err)),
-	    TP_fast_assign(__entry->intro_pid = kvmmem_trace_vm_pid(intro);
+	    TP_fast_assign(__entry->intro_pid = kvmmem_vm_pid(intro);
 			   __entry->err = -err;),
 	    TP_printk("intro=%d errno=%d reason=%s",
 		      __entry->intro_pid, __entry->err,

@@ -742,8 +742,6 @@ static long chunk_unregister(struct kvmmem_chunk *c)
 static struct kvmmem_chunk *chunk_alloc(void)
 {
 	struct kvmmem_chunk *c;
-	void *p;
-	int i;
 
 	c = kzalloc(sizeof(*c), GFP_KERNEL_ACCOUNT);
 	if (!c)
@@ -754,11 +752,7 @@ static struct kvmmem_chunk *chunk_alloc(void)
 	c->home = alloc_page(GFP_KERNEL_ACCOUNT);
 	if (!c->home)
 		goto out_free_slots;
-	p = kmap_local_page(c->home);
-	for (i = 0; i < PAGE_SIZE; i += sizeof(KVMMEM_REVOKED_PATTERN) - 1)
-		memcpy(p + i, KVMMEM_REVOKED_PATTERN,
-		       sizeof(KVMMEM_REVOKED_PATTERN) - 1);
-	kunmap_local(p);
+	kvmmem_fill_revoked(c->home);
 	c->bytes = ksize(c) + ksize(c->slot) + PAGE_SIZE;
 	kref_init(&c->ref);
 	mutex_init(&c->lock);
