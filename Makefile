@@ -81,6 +81,7 @@ install-tools:
 	ln -sf libkvmmem.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libkvmmem.so.0
 	ln -sf libkvmmem.so.0 $(DESTDIR)$(LIBDIR)/libkvmmem.so
 	install -D -m 0644 include/libkvmmem.h $(DESTDIR)$(INCLUDEDIR)/libkvmmem.h
+	install -D -m 0644 include/kvmmem_linux.h $(DESTDIR)$(INCLUDEDIR)/kvmmem_linux.h
 	install -d $(DESTDIR)$(INCLUDEDIR)/kvmmem/linux
 	install -m 0644 include/uapi/linux/kvmmem.h include/uapi/linux/kvmmem_host.h \
 		$(DESTDIR)$(INCLUDEDIR)/kvmmem/linux/
@@ -91,6 +92,7 @@ install-tools:
 	chmod 0644 $(DESTDIR)$(PKGCONFIGDIR)/libkvmmem.pc
 	install -D -m 0644 man/kvmmem.1 $(DESTDIR)$(MANDIR)/man1/kvmmem.1
 	install -D -m 0644 man/libkvmmem.3 $(DESTDIR)$(MANDIR)/man3/libkvmmem.3
+	install -D -m 0644 man/kvmmem_linux.3 $(DESTDIR)$(MANDIR)/man3/kvmmem_linux.3
 	install -D -m 0644 man/kvmmem-host.8 $(DESTDIR)$(MANDIR)/man8/kvmmem-host.8
 
 # Boot-time integration: udev rule, systemd unit (KVM guests only),

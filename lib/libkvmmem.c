@@ -9,6 +9,14 @@
  * mapped with one KVM_INTRO_MEM_MAP_BATCH call per read, after one
  * KVM_INTRO_MEM_UNMAP_BATCH for the pages they evict.
  *
+ * Reads use a pool whose slots are a window (see below) of a second open
+ * file of /dev/kvmmem, made at the first read: a window batch costs a few
+ * hundredths of a hypercall a page, a page batch several hypercalls. The
+ * handle's own window stays the caller's. Writes, and reads on a host
+ * without windows, use a pool of anonymous pages that page batches fill,
+ * whose protection tells a read-only grant (a write to a read-only window
+ * slot would raise SIGBUS instead).
+ *
  * Revocation: the guest module's status page counts the VM's revocations
  * (see "Status page" in <linux/kvmmem.h>). The pool remembers the count it
  * was filled under. A read checks the count before and after copying; if
@@ -42,16 +50,24 @@
 #define PG		4096UL
 #define RETRIES		8	/* reads redone after revocations, at most */
 
-struct kvmmem {
-	int fd;
-	pthread_mutex_t lock;
-	struct kvmi_map_mem_token token;
-	const volatile struct kvmmem_status *status;	/* NULL: none */
+/* A pool of slots (see above). */
+struct pool {
+	int fd;			/* the open file its batches go to */
 	uint8_t *slots;
 	uint64_t *slot_pfn;	/* target page + 1 in each slot; 0: empty */
 	unsigned int nslots;
 	uint64_t gen;		/* revocations when the pool was filled */
 	struct kvmmem_batch_entry *ent;	/* scratch, nslots entries */
+};
+
+struct kvmmem {
+	int fd;
+	pthread_mutex_t lock;
+	struct kvmi_map_mem_token token;
+	const volatile struct kvmmem_status *status;	/* NULL: none */
+	struct pool anon;	/* anonymous slots: writes, and reads without rd */
+	struct pool rd;		/* window slots for reads; rd.slots NULL: none */
+	bool rd_tried;		/* the read window was tried */
 	uint8_t *win;		/* the window, or NULL */
 	size_t win_pages;
 };
@@ -210,29 +226,30 @@ struct kvmmem *kvmmem_open(const char *token_hex, unsigned int pool_pages)
 		goto err_free;
 	memcpy(km->token.token, tok, sizeof(tok));
 	memset(tok, 0, sizeof(tok));
-	km->nslots = pool_pages ? pool_pages : KVMMEM_POOL_DEFAULT;
-	if (km->nslots > KVMMEM_BATCH_MAX)
-		km->nslots = KVMMEM_BATCH_MAX;
+	km->anon.nslots = pool_pages ? pool_pages : KVMMEM_POOL_DEFAULT;
+	if (km->anon.nslots > KVMMEM_BATCH_MAX)
+		km->anon.nslots = KVMMEM_BATCH_MAX;
 	km->fd = open("/dev/kvmmem", O_RDWR | O_CLOEXEC);
 	if (km->fd < 0)
 		goto err_free;
+	km->anon.fd = km->fd;
 	st = mmap(NULL, PG, PROT_READ, MAP_SHARED, km->fd, KVMMEM_STATUS_OFFSET);
 	km->status = st == MAP_FAILED ? NULL : st;
-	km->slots = mmap(NULL, km->nslots * PG, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	km->slot_pfn = calloc(km->nslots, sizeof(*km->slot_pfn));
-	km->ent = calloc(km->nslots, sizeof(*km->ent));
-	if (km->slots == MAP_FAILED || !km->slot_pfn || !km->ent)
+	km->anon.slots = mmap(NULL, km->anon.nslots * PG, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	km->anon.slot_pfn = calloc(km->anon.nslots, sizeof(*km->anon.slot_pfn));
+	km->anon.ent = calloc(km->anon.nslots, sizeof(*km->anon.ent));
+	if (km->anon.slots == MAP_FAILED || !km->anon.slot_pfn || !km->anon.ent)
 		goto err_close;
 	pthread_mutex_init(&km->lock, NULL);
 	return km;
 
 err_close:
 	e = errno;
-	if (km->slots != MAP_FAILED)
-		munmap(km->slots, km->nslots * PG);
-	free(km->slot_pfn);
-	free(km->ent);
+	if (km->anon.slots != MAP_FAILED)
+		munmap(km->anon.slots, km->anon.nslots * PG);
+	free(km->anon.slot_pfn);
+	free(km->anon.ent);
 	close(km->fd);
 	errno = e;
 err_free:
@@ -248,8 +265,8 @@ err_free:
  * KVMMEM_BATCH_MAX entries an ioctl; stops at the first error. *@done:
  * entries done, from the first. The one place that talks batches.
  */
-static int ioctl_batches(struct kvmmem *km, unsigned long cmd,
-			 struct kvmmem_batch_entry *ent, size_t n, size_t *done)
+static int ioctl_batches_fd(struct kvmmem *km, int fd, unsigned long cmd,
+			    struct kvmmem_batch_entry *ent, size_t n, size_t *done)
 {
 	struct kvmmem_batch b = { 0 };
 	int ret = 0, e = 0;
@@ -261,7 +278,7 @@ static int ioctl_batches(struct kvmmem *km, unsigned long cmd,
 		b.entries = (uintptr_t)(ent + *done);
 		b.count = n - *done < KVMMEM_BATCH_MAX ? n - *done : KVMMEM_BATCH_MAX;
 		b.done = 0;
-		ret = ioctl(km->fd, cmd, &b);
+		ret = ioctl(fd, cmd, &b);
 		e = errno;
 		*done += b.done;
 		if (ret)
@@ -272,58 +289,117 @@ static int ioctl_batches(struct kvmmem *km, unsigned long cmd,
 	return ret ? -1 : 0;
 }
 
-/* Unmap every slot. Lock held. */
-static int flush(struct kvmmem *km)
+/* Batches on the handle's own file. */
+static int ioctl_batches(struct kvmmem *km, unsigned long cmd,
+			 struct kvmmem_batch_entry *ent, size_t n, size_t *done)
+{
+	return ioctl_batches_fd(km, km->fd, cmd, ent, n, done);
+}
+
+/* Unmap every slot of @pl. Lock held. */
+static int flush(struct kvmmem *km, struct pool *pl)
 {
 	uint32_t i, n = 0;
 	size_t done;
 
-	for (i = 0; i < km->nslots; i++) {
-		if (!km->slot_pfn[i])
+	for (i = 0; i < pl->nslots && pl->slots; i++) {
+		if (!pl->slot_pfn[i])
 			continue;
-		km->ent[n++].gva = (uintptr_t)(km->slots + i * PG);
-		km->slot_pfn[i] = 0;
+		pl->ent[n++].gva = (uintptr_t)(pl->slots + i * PG);
+		pl->slot_pfn[i] = 0;
 	}
-	return n ? ioctl_batches(km, KVM_INTRO_MEM_UNMAP_BATCH, km->ent, n, &done) : 0;
+	return n ? ioctl_batches_fd(km, pl->fd, KVM_INTRO_MEM_UNMAP_BATCH,
+				    pl->ent, n, &done) : 0;
 }
 
-/* Map target pages [pfn, pfn + n) into their slots (n <= nslots). */
-static int fill(struct kvmmem *km, uint64_t pfn, uint32_t n)
+/* Map target pages [pfn, pfn + n) into their slots of @pl (n <= nslots). */
+static int fill(struct kvmmem *km, struct pool *pl, uint64_t pfn, uint32_t n)
 {
 	uint32_t i, k = 0, miss = 0;
 	size_t done;
 	uint64_t p;
 
 	for (i = 0; i < n; i++) {
-		p = (pfn + i) % km->nslots;
-		if (km->slot_pfn[p] && km->slot_pfn[p] != pfn + i + 1) {
-			km->ent[k++].gva = (uintptr_t)(km->slots + p * PG);
-			km->slot_pfn[p] = 0;
+		p = (pfn + i) % pl->nslots;
+		if (pl->slot_pfn[p] && pl->slot_pfn[p] != pfn + i + 1) {
+			pl->ent[k++].gva = (uintptr_t)(pl->slots + p * PG);
+			pl->slot_pfn[p] = 0;
 		}
 	}
-	if (k && ioctl_batches(km, KVM_INTRO_MEM_UNMAP_BATCH, km->ent, k, &done))
+	if (k && ioctl_batches_fd(km, pl->fd, KVM_INTRO_MEM_UNMAP_BATCH, pl->ent, k,
+				  &done))
 		return -1;
 	for (i = 0; i < n; i++) {
-		p = (pfn + i) % km->nslots;
-		if (km->slot_pfn[p])
+		p = (pfn + i) % pl->nslots;
+		if (pl->slot_pfn[p])
 			continue;
-		km->ent[miss].gpa = (pfn + i) * PG;
-		km->ent[miss++].gva = (uintptr_t)(km->slots + p * PG);
+		pl->ent[miss].gpa = (pfn + i) * PG;
+		pl->ent[miss++].gva = (uintptr_t)(pl->slots + p * PG);
 	}
 	if (!miss)
 		return 0;
-	i = ioctl_batches(km, KVM_INTRO_MEM_MAP_BATCH, km->ent, miss, &done);
+	i = ioctl_batches_fd(km, pl->fd, KVM_INTRO_MEM_MAP_BATCH, pl->ent, miss,
+			     &done);
 	for (k = 0; k < done; k++)
-		km->slot_pfn[(km->ent[k].gpa / PG) % km->nslots] = km->ent[k].gpa / PG + 1;
+		pl->slot_pfn[(pl->ent[k].gpa / PG) % pl->nslots] = pl->ent[k].gpa / PG + 1;
 	return i ? -1 : 0;
 }
 
-/* Copy between @buf and target memory at @gpa, through the pool. */
+/*
+ * The read pool: window slots on a file of its own, as many as the
+ * anonymous pool has, in whole chunks. Lock held. Without it (no window
+ * on this host, or no memory), reads use the anonymous pool.
+ */
+static void rd_setup(struct kvmmem *km)
+{
+	struct pool *pl = &km->rd;
+	unsigned int n;
+	void *w;
+
+	km->rd_tried = true;
+	n = (km->anon.nslots + KVMMEM_WINDOW_CHUNK_PAGES - 1) /
+	    KVMMEM_WINDOW_CHUNK_PAGES * KVMMEM_WINDOW_CHUNK_PAGES;
+	pl->fd = open("/dev/kvmmem", O_RDWR | O_CLOEXEC);
+	if (pl->fd < 0)
+		return;
+	pl->slot_pfn = calloc(n, sizeof(*pl->slot_pfn));
+	pl->ent = calloc(n, sizeof(*pl->ent));
+	w = mmap(NULL, n * PG, PROT_READ | PROT_WRITE, MAP_SHARED, pl->fd,
+		 KVMMEM_WINDOW_OFFSET);
+	if (w == MAP_FAILED || !pl->slot_pfn || !pl->ent) {
+		if (w != MAP_FAILED)
+			munmap(w, n * PG);
+		free(pl->slot_pfn);
+		free(pl->ent);
+		close(pl->fd);
+		memset(pl, 0, sizeof(*pl));
+		return;
+	}
+	pl->slots = w;
+	pl->nslots = n;
+	pl->gen = km->anon.gen;
+}
+
+/* Tear the read pool down. Lock held, or the handle closing. */
+static void rd_close(struct kvmmem *km)
+{
+	if (!km->rd.slots)
+		return;
+	flush(km, &km->rd);
+	munmap(km->rd.slots, km->rd.nslots * PG);
+	close(km->rd.fd);
+	free(km->rd.slot_pfn);
+	free(km->rd.ent);
+	memset(&km->rd, 0, sizeof(km->rd));
+}
+
+/* Copy between @buf and target memory at @gpa, through a pool. */
 static int xfer(struct kvmmem *km, uint64_t gpa, uint8_t *buf, size_t len,
 		bool to_target)
 {
 	uint64_t pfn, end = gpa + len, at, rev;
 	size_t off, n, tries = 0;
+	struct pool *pl;
 	uint8_t *slot;
 	uint32_t pages;
 
@@ -331,23 +407,26 @@ static int xfer(struct kvmmem *km, uint64_t gpa, uint8_t *buf, size_t len,
 		errno = EINVAL;
 		return -1;
 	}
+	if (!to_target && !km->rd_tried && tracked(km))
+		rd_setup(km);
+	pl = !to_target && km->rd.slots ? &km->rd : &km->anon;
 	while (gpa < end) {
 		pfn = gpa / PG;
 		pages = (end - pfn * PG + PG - 1) / PG;
-		if (pages > km->nslots)
-			pages = km->nslots;
+		if (pages > pl->nslots)
+			pages = pl->nslots;
 		rev = revocations(km);
-		if (rev != km->gen) {
-			if (flush(km))
+		if (rev != pl->gen) {
+			if (flush(km, pl))
 				return -1;
-			km->gen = rev;
+			pl->gen = rev;
 		}
-		if (fill(km, pfn, pages))
+		if (fill(km, pl, pfn, pages))
 			return -1;
 		for (at = gpa; at < end && at < (pfn + pages) * PG; at += n) {
 			off = at % PG;
 			n = PG - off < end - at ? PG - off : end - at;
-			slot = km->slots + ((at / PG) % km->nslots) * PG + off;
+			slot = pl->slots + ((at / PG) % pl->nslots) * PG + off;
 			if (to_target &&
 			    mprotect(slot - off, PG, PROT_READ | PROT_WRITE)) {
 				errno = EPERM;
@@ -358,13 +437,13 @@ static int xfer(struct kvmmem *km, uint64_t gpa, uint8_t *buf, size_t len,
 			else
 				memcpy(buf + (at - gpa), slot, n);
 		}
-		if (revocations(km) != km->gen || !tracked(km)) {
+		if (revocations(km) != pl->gen || !tracked(km)) {
 			/* some mapping was revoked meanwhile, or no way to know */
 			rev = revocations(km);
-			if (flush(km))
+			if (flush(km, pl))
 				return -1;
-			if (tracked(km) && rev != km->gen) {
-				km->gen = rev;
+			if (tracked(km) && rev != pl->gen) {
+				pl->gen = rev;
 				if (++tries < RETRIES)
 					continue;
 				errno = ESTALE;
@@ -689,8 +768,9 @@ void kvmmem_close(struct kvmmem *km)
 {
 	if (!km)
 		return;
-	flush(km);
-	munmap(km->slots, km->nslots * PG);
+	rd_close(km);
+	flush(km, &km->anon);
+	munmap(km->anon.slots, km->anon.nslots * PG);
 	if (km->win)
 		munmap(km->win, km->win_pages * PG);
 	if (km->status)
@@ -698,7 +778,7 @@ void kvmmem_close(struct kvmmem *km)
 	close(km->fd);
 	pthread_mutex_destroy(&km->lock);
 	memset(&km->token, 0, sizeof(km->token));
-	free(km->slot_pfn);
-	free(km->ent);
+	free(km->anon.slot_pfn);
+	free(km->anon.ent);
 	free(km);
 }

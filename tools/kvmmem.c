@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "libkvmmem.h"
+#include "linux-cmds.h"
 #include "port.h"
 
 /* Exit codes (also in kvmmem(1)) */
@@ -40,6 +41,7 @@ enum {
 #define PG		4096ULL
 #define CHUNK		(4ULL << 20)	/* bytes per read */
 #define PAT_MAX		256		/* bytes in a find pattern */
+#define LINUX_POOL	8192		/* pages kept mapped by the Linux commands */
 
 static const char usage[] =
 "usage: kvmmem [TOKEN OPTION] COMMAND ARGS...\n"
@@ -57,6 +59,26 @@ static const char usage[] =
 "  ranges                        print the target's RAM ranges that the grant\n"
 "                                covers: START END (hex, END exclusive)\n"
 "  save-token FILE               write the token to FILE (new, mode 0600)\n"
+"\n"
+"A Linux target, understood from its memory alone (KASLR and all; no\n"
+"debug package needed), like its own tools show it; --json for scripts:\n"
+"  uname [-a]                    its release (-a: all of uname)\n"
+"  ps [-T] [--hidden]            its processes (-T: threads; --hidden: the\n"
+"                                ones in the pid table but not the task list)\n"
+"  lsmod [--hidden]              its modules, like /proc/modules (--hidden:\n"
+"                                in /sys/module but not the module list)\n"
+"  dmesg                         its kernel log\n"
+"  maps PID                      a process's mappings, like /proc/PID/maps\n"
+"  vread [--pid PID] ADDR LEN [--raw]\n"
+"                                bytes at a kernel (or that process's)\n"
+"                                virtual address; ADDR may be a kernel symbol\n"
+"  vmcoreinfo                    its VMCOREINFO text, checked against its kernel\n"
+"  --image FILE                  read a saved image (raw, LiME or ELF core)\n"
+"                                instead of the live target; no token then\n"
+"  --btf FILE                    the kernel's BTF, for a kernel without it\n"
+"  --rescan                      search all of the target's RAM for its\n"
+"                                kernel again (the place found is kept in\n"
+"                                /run/kvmmem for the grant's later commands)\n"
 "\n"
 "The token (64 hex digits) never goes on the command line, where ps shows\n"
 "it. It comes from one of:\n"
@@ -466,8 +488,22 @@ static int cmd_find(struct kvmmem *km, uint64_t gpa, uint64_t len,
 }
 
 /* A handle with the token from where the options say; NULL: *@rc to exit with. */
+/* FNV-1a, 64 bits: a name for a token that does not reveal it. */
+static uint64_t fnv64(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	while (*s)
+		h = (h ^ (uint8_t)*s++) * 0x100000001b3ULL;
+	return h;
+}
+
+/*
+ * Open a handle with a pool of @pool pages (0: the default); @key (17
+ * bytes, or NULL) gets a name for its token.
+ */
 static struct kvmmem *open_handle(const char *tfile, int tstdin, int tport,
-				  int *rc)
+				  int *rc, char *key, unsigned int pool)
 {
 	struct kvmmem *km;
 	char hex[160];
@@ -475,7 +511,9 @@ static struct kvmmem *open_handle(const char *tfile, int tstdin, int tport,
 	*rc = read_token(tfile, tstdin, tport, hex, sizeof(hex));
 	if (*rc)
 		return NULL;
-	km = kvmmem_open(hex, 0);
+	if (key)
+		snprintf(key, 17, "%016" PRIx64, fnv64(hex));
+	km = kvmmem_open(hex, pool);
 	explicit_bzero(hex, sizeof(hex));
 	if (!km)
 		*rc = fail(code_of(errno), "%s", kvmmem_strerror(errno));
@@ -489,7 +527,7 @@ static int cmd_ranges(const char *tfile, int tstdin, int tport)
 	struct kvmmem *km;
 	int ret, i;
 
-	km = open_handle(tfile, tstdin, tport, &ret);
+	km = open_handle(tfile, tstdin, tport, &ret, NULL, 0);
 	if (!km)
 		return ret;
 	ret = kvmmem_ranges(km, r, KVMMEM_RAM_RANGES_MAX);
@@ -518,12 +556,16 @@ int main(int argc, char **argv)
 		{ "interval", required_argument, NULL, 'i' },
 		{ "count", required_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "image", required_argument, NULL, 'I' },
+		{ "btf", required_argument, NULL, 'B' },
+		{ "rescan", no_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *tfile = NULL, *cmd;
+	const char *tfile = NULL, *cmd, *image = NULL, *btf = NULL;
 	uint8_t pat[PAT_MAX];
 	size_t plen = 0;
-	int c, tstdin = 0, tport = 0, raw = 0, ret;
+	int c, tstdin = 0, tport = 0, raw = 0, ret, rescan = 0;
+	char key[17];
 	long ms = 500, rounds = -1;
 	uint64_t gpa, len;
 	struct kvmmem *km;
@@ -541,6 +583,9 @@ int main(int argc, char **argv)
 		case 'h':
 			fputs(usage, stdout);
 			return EX_DONE;
+		case 'I': image = optarg; break;
+		case 'B': btf = optarg; break;
+		case 'S': rescan = 1; break;
 		default:
 			return fail(EX_BADUSE, "see kvmmem --help");
 		}
@@ -549,6 +594,21 @@ int main(int argc, char **argv)
 		return save_token(argv[optind + 1], tfile, tstdin, tport);
 	if (optind + 1 == argc && !strcmp(argv[optind], "ranges"))
 		return cmd_ranges(tfile, tstdin, tport);
+	if (optind < argc && linux_is_cmd(argv[optind])) {
+		if (image)
+			return linux_cmd(NULL, image, btf, NULL, argc - optind,
+					 argv + optind);
+		/* a pool as large as a walk: each page mapped once */
+		km = open_handle(tfile, tstdin, tport, &ret, key, LINUX_POOL);
+		if (!km)
+			return ret;
+		ret = linux_cmd(km, NULL, btf, rescan ? NULL : key, argc - optind,
+				argv + optind);
+		kvmmem_close(km);
+		return ret;
+	}
+	if (image)
+		return fail(EX_BADUSE, "--image goes with the Linux commands only");
 	if (optind + 3 > argc)
 		return fail(EX_BADUSE, "a command, an address and a length are needed: see kvmmem --help");
 	cmd = argv[optind];
@@ -580,7 +640,7 @@ int main(int argc, char **argv)
 		return fail(EX_BADUSE, "bad pattern (text, or hex: and an even number of hex digits)");
 	if (!strcmp(cmd, "watch") && (len > 4096 || ms < 10))
 		return fail(EX_BADUSE, "watch: at most 4096 bytes, every 10 ms or more");
-	km = open_handle(tfile, tstdin, tport, &ret);
+	km = open_handle(tfile, tstdin, tport, &ret, NULL, 0);
 	if (!km)
 		return ret;
 	if (!strcmp(cmd, "read"))

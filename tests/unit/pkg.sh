@@ -43,10 +43,12 @@ installed=(
 	"usr/lib/libkvmmem.so -> libkvmmem.so.0"
 	"usr/lib/pkgconfig/libkvmmem.pc 644"
 	"usr/include/libkvmmem.h 644"
+	"usr/include/kvmmem_linux.h 644"
 	"usr/include/kvmmem/linux/kvmmem.h 644"
 	"usr/include/kvmmem/linux/kvmmem_host.h 644"
 	"usr/share/man/man1/kvmmem.1 644"
 	"usr/share/man/man3/libkvmmem.3 644"
+	"usr/share/man/man3/kvmmem_linux.3 644"
 	"usr/share/man/man8/kvmmem-host.8 644"
 	"lib/udev/rules.d/60-kvmmem.rules 644"
 	"lib/systemd/system/kvmmem-guest.service 644"
@@ -353,6 +355,7 @@ want=$(sort <<EOF
 -rwxr-xr-x root/root usr/bin/kvmmem
 -rw-r--r-- root/root usr/include/kvmmem/linux/kvmmem.h
 -rw-r--r-- root/root usr/include/kvmmem/linux/kvmmem_host.h
+-rw-r--r-- root/root usr/include/kvmmem_linux.h
 -rw-r--r-- root/root usr/include/libkvmmem.h
 -rw-r--r-- root/root usr/lib/$ma/libkvmmem.a
 -rw-r--r-- root/root usr/lib/$ma/pkgconfig/libkvmmem.pc
@@ -362,6 +365,7 @@ want=$(sort <<EOF
 -rw-r--r-- root/root usr/share/doc/kvmmem-tools/copyright
 -rw-r--r-- root/root usr/share/lintian/overrides/kvmmem-tools
 -rw-r--r-- root/root usr/share/man/man1/kvmmem.1.gz
+-rw-r--r-- root/root usr/share/man/man3/kvmmem_linux.3.gz
 -rw-r--r-- root/root usr/share/man/man3/libkvmmem.3.gz
 -rw-r--r-- root/root usr/share/man/man8/kvmmem-host.8.gz
 EOF
