@@ -174,6 +174,17 @@ lab_once() {	# KVER NAME TEST ATTEMPT [MAXSECONDS]: run, print TAP and "#rc=N"
 	echo "#rc=$rc"
 }
 if has lab; then
+	# every kernel's lab initramfs first: t-linux boots a target of the
+	# other kernel (the cross pair) from inside a lab host
+	for k in "${kernels[@]}"; do
+		i=build/lab/$k/initramfs.cpio
+		if [ ! -s "$i" ] || [ "$i" -ot scripts/lab/init.sh ] ||
+		   [ "$i" -ot scripts/lab/mkinitramfs.sh ]; then
+			mkdir -p "build/lab/$k"
+			scripts/lab/mkinitramfs.sh "$k" "$i" >/dev/null 2>&1 ||
+				emit <<<"not ok - the lab initramfs builds for $k"
+		fi
+	done
 	for k in "${kernels[@]}"; do
 		if out=$(tests/kmod/build.sh "$k" 2>&1); then
 			emit <<<"ok - the lab tests' own module builds for $k"

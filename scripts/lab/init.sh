@@ -42,6 +42,10 @@ mount -t devpts devpts $r/dev/pts
 mount -t tmpfs tmpfs $r/dev/shm
 mount -t tmpfs -o size=75% tmpfs $r/tmp
 mount -t tmpfs tmpfs $r/run
+# the lab host's way out for files (run.sh's out/ directory)
+mkdir -p $r/tmp/lab-out
+mount -t 9p -o trans=virtio,version=9p2000.L,rw,msize=512000 labout $r/tmp/lab-out 2>/dev/null ||
+	rmdir $r/tmp/lab-out
 mount -t debugfs debugfs $r/sys/kernel/debug
 mount -t tracefs tracefs $r/sys/kernel/tracing 2>/dev/null
 [ "$(arg kvmmem.share)" = 1 ] &&

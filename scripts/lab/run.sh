@@ -7,7 +7,8 @@
 # and nested paging) without LA57 (KVMMEM_LAB_CPU to change that: see the
 # docs/lab.md), the machine's root exported read-only over 9p, and
 # runs CMD inside it (as root, chrooted into that root, /tmp on tmpfs).
-# CMD's output is streamed to our stdout; we exit with CMD's exit status,
+# CMD's output is streamed to our stdout; files it writes under /tmp/lab-out
+# land in build/lab/KVER/logs/NAME/out/; we exit with CMD's exit status,
 # 124 on timeout. Logs stay in build/lab/KVER/logs/NAME/.
 #   -i  interactive: a shell on this terminal instead of CMD
 #   -t  time limit for the whole run (default 900 s)
@@ -39,7 +40,8 @@ kernel=${kernel:-/boot/vmlinuz-$kver}
 build=$top/build/lab/$kver
 logs=$build/logs/$name
 mkdir -p "$logs"
-rm -f "$logs"/*
+rm -rf "$logs"/*
+mkdir -p "$logs/out"
 
 initrd=$build/initramfs.cpio
 if [ ! -s "$initrd" ] || [ "$initrd" -ot "$top/scripts/lab/init.sh" ] ||
@@ -56,7 +58,8 @@ cmdline+=${append:+ $append}
 qemu=(qemu-system-x86_64 -accel "tcg,thread=${KVMMEM_LAB_TCG_THREAD:-multi}" -cpu "${KVMMEM_LAB_CPU:-max,la57=off}" -smp 2 -m "$mem"
       -nodefaults -nographic -no-reboot -kernel "$kernel" -initrd "$initrd"
       -d cpu_reset,guest_errors -D "$logs/qemu-debug.log"
-      -virtfs "local,path=/,mount_tag=rootfs,security_model=none,readonly=on,multidevs=remap")
+      -virtfs "local,path=/,mount_tag=rootfs,security_model=none,readonly=on,multidevs=remap"
+      -virtfs "local,path=$logs/out,mount_tag=labout,security_model=none")
 
 if [ $interactive = 1 ]; then
 	exec "${qemu[@]}" -serial mon:stdio \

@@ -304,6 +304,75 @@ intro_stop() {
 	return 0
 }
 
+# --- Linux targets: Linux VMs under KVM with a command channel -------------
+# lt_start NAME [KVER [MiB]]: boots a Linux target with KASLR on (Debian's
+# default) that runs intro-loop.sh on its own share ($LAB/NAME-share), so
+# that lt_run NAME CMD runs a command in it and prints its output. Its
+# VMM's pid is lt_pid NAME; lt_monitor NAME CMD talks to its QEMU monitor.
+lt_start() {
+	local n=$1 k=${2:-$GKVER} share=$LAB/$1-share
+	rm -rf "$share"
+	mkdir -p "$share"
+	echo 0 >"$LAB/$n.seq"
+	[ -s "$TOP/build/lab/$k/initramfs.cpio" ] || { diag "no initramfs for $k"; return 1; }
+	qemu-system-x86_64 -enable-kvm -cpu qemu64,-svm,-vmx -smp 1 -m "${3:-256}" \
+		-nodefaults -nographic -no-reboot \
+		-kernel "/boot/vmlinuz-$k" -initrd "$TOP/build/lab/$k/initramfs.cpio" \
+		-append "console=ttyS0 panic=-1 loglevel=5 rcupdate.rcu_cpu_stall_timeout=300 watchdog_thresh=60 kvmmem.share=1 kvmmem.proj=$TOP kvmmem.run=$TOP/tests/lab/intro-loop.sh" \
+		-virtfs "local,path=/,mount_tag=rootfs,security_model=none,readonly=on,multidevs=remap" \
+		-virtfs "local,path=$share,mount_tag=share,security_model=none,multidevs=remap" \
+		-serial "file:$LAB/$n-console.log" -monitor "unix:$LAB/$n.mon,server,nowait" \
+		>"$LAB/$n-qemu.log" 2>&1 &
+	eval "LT_PID_$n=$!"
+	if ! wait_for 180 test -e "$share/ready"; then
+		diag "the Linux target $n did not come up"
+		sed 's/^/# target: /' "$LAB/$n-console.log" | tail -n 30
+		return 1
+	fi
+}
+lt_pid() { local p=LT_PID_$1; echo "${!p}"; }
+# lt_log NAME: the end of a Linux target's console and its QEMU's messages
+lt_log() {
+	tail -n 40 "$LAB/$1-console.log" | sed "s/^/# $1: /"
+	sed "s/^/# $1 VMM: /" "$LAB/$1-qemu.log" 2>/dev/null | tail -n 20
+	kill -0 "$(lt_pid "$1")" 2>/dev/null || { echo "# the $1 VMM has exited"; vm_deaths; }
+}
+lt_run() {
+	local n share=$LAB/$1-share limit=${3:-60}
+	n=$(cat "$LAB/$1.seq")
+	echo $((n + 1)) >"$LAB/$1.seq"
+	printf '%s\n' "$2" >"$share/cmd.$n.tmp"
+	mv "$share/cmd.$n.tmp" "$share/cmd.$n"
+	if ! wait_for "$limit" test -e "$share/rc.$n"; then
+		echo "lt_run: timeout after ${limit}s: $2"
+		return 124
+	fi
+	cat "$share/out.$n"
+	return "$(cat "$share/rc.$n")"
+}
+lt_monitor() {
+	python3 - "$LAB/$1.mon" "$2" <<'PY'
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.settimeout(120); s.connect(sys.argv[1])
+time.sleep(0.2); s.recv(65536)
+s.sendall((sys.argv[2] + "\n").encode())
+out = b""
+while not out.rstrip().endswith(b"(qemu)"):
+    d = s.recv(65536)
+    if not d:
+        break
+    out += d
+print(out.decode(errors="replace").split("\n", 1)[-1].rsplit("(qemu)", 1)[0].strip())
+PY
+}
+lt_stop() {
+	local p=LT_PID_$1
+	touch "$LAB/$1-share/halt"
+	wait_for 30 sh -c "! kill -0 ${!p} 2>/dev/null" || kill -9 "${!p}"
+	wait "${!p}" 2>/dev/null
+	return 0
+}
+
 # Kernel log check at the end of a lab: prints a TAP line and appends the
 # log of every level to the console, where the runner keeps it.
 logs_clean() {
