@@ -115,7 +115,7 @@ struct kvmmem_linux_task {
 	char state;		/* as ps shows it: R S D T t X Z P I */
 	uint8_t kthread;	/* a kernel thread */
 	uint8_t hidden;		/* in the pid table, not in the task list */
-	uint64_t start_ns;	/* start time, boot-based, in ns */
+	uint64_t start_ns;	/* start time (start_boottime), in ns */
 	char comm[KVMMEM_LINUX_COMM_LEN];
 	/*
 	 * what /proc/PID/comm shows: the comm, a kernel thread's full name,

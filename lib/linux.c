@@ -59,7 +59,8 @@ static void offsets(struct kvmmem_linux *lx)
 	OFF(task_state, "task_struct", "__state");
 	OFF(task_exit_state, "task_struct", "exit_state");
 	OFF(task_flags, "task_struct", "flags");
-	OFF(task_start_time, "task_struct", "start_time");
+	/* /proc's start time is the boot-based one */
+	OFF(task_start_time, "task_struct", "start_boottime");
 	OFF(task_signal, "task_struct", "signal");
 	OFF(task_thread_node, "task_struct", "thread_node");
 	OFF(task_mm, "task_struct", "mm");
