@@ -11,7 +11,7 @@
 # forged VMCOREINFO planted by a target process; a rootkit-like module
 # that unlinks a task and itself (--hidden); and a target of the other
 # kernel (the cross pair).
-# lab-typical: 300
+# lab-typical: 330
 # lab-memory: 3G
 # lab-timeout: 900
 . "$(dirname "$0")/lib.sh"
