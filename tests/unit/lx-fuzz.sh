@@ -21,8 +21,9 @@
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/tap.sh"
-F=${1:-$top/build/bin/lx_fuzz}
-K=${2:-$top/build/bin/kvmmem}
+# absolute: the fuzzer runs in a directory of its own
+F=$(realpath -m "${1:-$top/build/bin/lx_fuzz}")
+K=$(realpath -m "${2:-$top/build/bin/kvmmem}")
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 
