@@ -2,6 +2,8 @@
 /*
  * libkvmmem: read a target VM's memory from inside an introspector VM.
  *
+ * DOC: Theory of operation
+ *
  * The pool: a handle reserves pool_pages consecutive pages of its address
  * space ("slots"). Target page number p lives, while mapped, in slot
  * p % pool_pages, so a lookup is one comparison and a read of up to
