@@ -50,6 +50,8 @@ struct kvmmem_linux;
 /* What the caller may add; every field is optional (NULL or 0). */
 struct kvmmem_linux_opts {
 	const char *btf_path;	/* a BTF file, for a kernel without BTF */
+	/* a System.map, for a kernel without kallsyms in its VMCOREINFO */
+	const char *sysmap_path;
 	/*
 	 * Physical address + 1 of the VMCOREINFO page that an earlier full
 	 * scan of this target (same boot) found, from kvmmem_linux_anchor();
@@ -89,6 +91,11 @@ struct kvmmem_linux_uts {
 int kvmmem_linux_uname(struct kvmmem_linux *lx, struct kvmmem_linux_uts *u);
 int kvmmem_linux_symbol(struct kvmmem_linux *lx, const char *name,
 			uint64_t *addr);
+/* every kernel symbol, in address order, as /proc/kallsyms lists them */
+int kvmmem_linux_symbols(struct kvmmem_linux *lx,
+			 int (*fn)(void *ctx, uint64_t addr, char type,
+				   const char *name),
+			 void *ctx);
 /* where the VMCOREINFO page is (physical address), for opts.anchor - 1 */
 uint64_t kvmmem_linux_anchor(struct kvmmem_linux *lx);
 /* the target's VMCOREINFO text, as /sys/kernel/vmcoreinfo's note holds it */

@@ -33,7 +33,7 @@
 
 #include "lx.h"
 
-#define MAGIC		"KVMMEMK1"
+#define MAGIC		"KVMMEMK2"
 #define TEXT_MAX	4096
 
 struct header {

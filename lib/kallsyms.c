@@ -24,6 +24,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -161,6 +162,7 @@ static int decode_names(struct kvmmem_linux *lx, struct tables *t,
 		if (o == *used)
 			goto err;
 		(*pool)[o] = 0;
+		syms[i].type = (*pool)[*used];
 		memmove(*pool + *used, *pool + *used + 1, o - *used);
 		syms[i].name = *used;
 		*used = o;
@@ -245,6 +247,78 @@ err:
 	free(pool);
 	free(t.tokbuf);
 	errno = errno == ENOMEM ? ENOMEM : EINVAL;
+	return -1;
+}
+
+static int sym_cmp(const void *a, const void *b, void *names)
+{
+	return by_name(a, b, names);
+}
+
+/**
+ * lx_sysmap_load() - the symbols of a System.map file instead of kallsyms
+ * @lx: the view (no symbols yet)
+ * @path: the file: lines "ADDRESS TYPE NAME", as the kernel build writes it
+ * @offset: the KASLR offset, added to every address of the kernel image
+ *	    (per-CPU symbols, below it, are not moved)
+ *
+ * For a kernel whose VMCOREINFO names no kallsyms tables (before 6.0), or
+ * whose tables the user does not want to trust. The file is the user's;
+ * its lines are still checked (a malformed line is an error).
+ *
+ * Return: 0, or -1 with errno set (EINVAL: a malformed line).
+ */
+int lx_sysmap_load(struct kvmmem_linux *lx, const char *path, uint64_t offset)
+{
+	size_t cap = 1 << 16, n = 0, used = 0, pcap = 1 << 20, l;
+	struct lx_sym *s = malloc(cap * sizeof(*s)), *ns;
+	char *pool = malloc(pcap), *np, line[600], name[520], type;
+	unsigned long long a;
+	FILE *f = fopen(path, "re");
+	int e = EINVAL;
+
+	if (!f || !s || !pool)
+		goto err;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%llx %c %511s", &a, &type, name) != 3)
+			goto err;
+		if (n == cap) {
+			cap *= 2;
+			ns = realloc(s, cap * sizeof(*s));
+			if (!ns)
+				goto err;
+			s = ns;
+		}
+		l = strlen(name) + 1;
+		if (used + l > pcap) {
+			pcap *= 2;
+			np = realloc(pool, pcap);
+			if (!np)
+				goto err;
+			pool = np;
+		}
+		memcpy(pool + used, name, l);
+		s[n].name = used;
+		s[n].type = type;
+		s[n].addr = a >= LX_KMAP ? a + offset : a;
+		used += l;
+		n++;
+	}
+	if (!n)
+		goto err;
+	fclose(f);
+	qsort_r(s, n, sizeof(*s), sym_cmp, pool);
+	lx->syms = s;
+	lx->nsyms = n;
+	lx->names = pool;
+	return 0;
+err:
+	e = f ? e : errno;
+	if (f)
+		fclose(f);
+	free(s);
+	free(pool);
+	errno = e;
 	return -1;
 }
 

@@ -143,8 +143,9 @@ struct kvmmem_linux *kvmmem_linux_open(struct kvmmem_pmem *pm,
 		lx->warn = o->warn;
 		lx->warn_ctx = o->warn_ctx;
 		lx->anchor = o->anchor;
-		/* a BTF file of the caller's: nothing kept is used */
-		lx->cache_dir = o->btf_path ? NULL : o->cache_dir;
+		/* a file of the caller's: nothing kept is used */
+		lx->cache_dir = o->btf_path || o->sysmap_path ? NULL : o->cache_dir;
+		lx->sysmap = o->sysmap_path;
 		if (!lx->anchor && lx->cache_dir && o->cache_key)
 			lx->anchor = lx_anchor_load(lx->cache_dir, o->cache_key);
 	}
@@ -235,6 +236,43 @@ int kvmmem_linux_symbol(struct kvmmem_linux *lx, const char *name,
 		errno = ENOENT;
 		return -1;
 	}
+	return 0;
+}
+
+static int by_addr(const void *a, const void *b)
+{
+	const struct lx_sym *x = *(const struct lx_sym *const *)a;
+	const struct lx_sym *y = *(const struct lx_sym *const *)b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/**
+ * kvmmem_linux_symbols() - call @fn for every kernel symbol
+ * @lx: the view
+ * @fn: called with each symbol's address, type and name, lowest address
+ *	first; a non-zero return stops the walk
+ * @ctx: passed to @fn
+ *
+ * Return: 0, or -1 with errno ENOMEM.
+ */
+int kvmmem_linux_symbols(struct kvmmem_linux *lx,
+			 int (*fn)(void *ctx, uint64_t addr, char type,
+				   const char *name),
+			 void *ctx)
+{
+	const struct lx_sym **v = malloc((lx->nsyms + 1) * sizeof(*v));
+	size_t i;
+
+	if (!v)
+		return -1;
+	for (i = 0; i < lx->nsyms; i++)
+		v[i] = &lx->syms[i];
+	qsort(v, lx->nsyms, sizeof(*v), by_addr);
+	for (i = 0; i < lx->nsyms; i++)
+		if (fn(ctx, v[i]->addr, v[i]->type, lx->names + v[i]->name))
+			break;
+	free(v);
 	return 0;
 }
 

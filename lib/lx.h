@@ -32,6 +32,7 @@ struct kvmmem_pmem {
 struct lx_sym {
 	uint64_t addr;
 	uint32_t name;
+	char type;		/* as /proc/kallsyms shows it */
 };
 
 /* Offsets (bytes) of the members the walks use; -1: not in this kernel. */
@@ -58,6 +59,7 @@ struct kvmmem_linux {
 	uint64_t info_pa;	/* its page */
 	uint64_t anchor;	/* opts.anchor */
 	const char *cache_dir;	/* opts.cache_dir */
+	const char *sysmap;	/* opts.sysmap_path */
 	bool cached;		/* the symbols and BTF came from the cache */
 	uint64_t phys_base;
 	uint64_t kaslr;
@@ -91,6 +93,7 @@ void lx_anchor_save(struct kvmmem_linux *lx, const char *dir, const char *key);
 int lx_kallsyms_load(struct kvmmem_linux *lx, const char *info,
 		     struct lx_sym **syms, size_t *nsyms, char **names);
 uint64_t lx_sym(const struct kvmmem_linux *lx, const char *name);
+int lx_sysmap_load(struct kvmmem_linux *lx, const char *path, uint64_t offset);
 
 /* btf.c */
 int lx_btf_load(struct kvmmem_linux *lx, const char *path);

@@ -171,6 +171,9 @@ static bool believe(struct kvmmem_linux *lx, const char *t)
 		return false;
 	lx_info_u64(t, "NUMBER(pgtable_l5_enabled)", 10, &l5);
 	lx->phys_base = pb;
+	/* a System.map of the user's replaces the kernel's own tables */
+	if (!lx->syms && lx->sysmap && lx_sysmap_load(lx, lx->sysmap, off))
+		return false;
 	if (!lx->syms && lx_kallsyms_load(lx, t, &lx->syms, &lx->nsyms, &lx->names))
 		return false;
 	/* the text's symbols and the tables agree */

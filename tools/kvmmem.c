@@ -73,9 +73,12 @@ static const char usage[] =
 "                                bytes at a kernel (or that process's)\n"
 "                                virtual address; ADDR may be a kernel symbol\n"
 "  vmcoreinfo                    its VMCOREINFO text, checked against its kernel\n"
+"  kallsyms                      its kernel's symbols, like /proc/kallsyms\n"
 "  --image FILE                  read a saved image (raw, LiME or ELF core)\n"
 "                                instead of the live target; no token then\n"
 "  --btf FILE                    the kernel's BTF, for a kernel without it\n"
+"  --system-map FILE             the kernel's System.map, for a kernel whose\n"
+"                                VMCOREINFO names no kallsyms tables\n"
 "  --rescan                      search all of the target's RAM for its\n"
 "                                kernel again (the place found is kept in\n"
 "                                /run/kvmmem for the grant's later commands)\n"
@@ -559,9 +562,10 @@ int main(int argc, char **argv)
 		{ "image", required_argument, NULL, 'I' },
 		{ "btf", required_argument, NULL, 'B' },
 		{ "rescan", no_argument, NULL, 'S' },
+		{ "system-map", required_argument, NULL, 'M' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *tfile = NULL, *cmd, *image = NULL, *btf = NULL;
+	const char *tfile = NULL, *cmd, *image = NULL, *btf = NULL, *sysmap = NULL;
 	uint8_t pat[PAT_MAX];
 	size_t plen = 0;
 	int c, tstdin = 0, tport = 0, raw = 0, ret, rescan = 0;
@@ -586,6 +590,7 @@ int main(int argc, char **argv)
 		case 'I': image = optarg; break;
 		case 'B': btf = optarg; break;
 		case 'S': rescan = 1; break;
+		case 'M': sysmap = optarg; break;
 		default:
 			return fail(EX_BADUSE, "see kvmmem --help");
 		}
@@ -596,14 +601,14 @@ int main(int argc, char **argv)
 		return cmd_ranges(tfile, tstdin, tport);
 	if (optind < argc && linux_is_cmd(argv[optind])) {
 		if (image)
-			return linux_cmd(NULL, image, btf, NULL, argc - optind,
-					 argv + optind);
+			return linux_cmd(NULL, image, btf, sysmap, NULL,
+					 argc - optind, argv + optind);
 		/* a pool as large as a walk: each page mapped once */
 		km = open_handle(tfile, tstdin, tport, &ret, key, LINUX_POOL);
 		if (!km)
 			return ret;
-		ret = linux_cmd(km, NULL, btf, rescan ? NULL : key, argc - optind,
-				argv + optind);
+		ret = linux_cmd(km, NULL, btf, sysmap, rescan ? NULL : key,
+				argc - optind, argv + optind);
 		kvmmem_close(km);
 		return ret;
 	}

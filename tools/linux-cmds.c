@@ -35,7 +35,8 @@ struct lopts {
 };
 
 static const char *const cmds[] = {
-	"uname", "ps", "lsmod", "dmesg", "maps", "vread", "vmcoreinfo", NULL
+	"uname", "ps", "lsmod", "dmesg", "maps", "vread", "vmcoreinfo", "kallsyms",
+	NULL
 };
 
 /**
@@ -377,6 +378,13 @@ static int parse(int argc, char **argv, struct lopts *o)
 	return 0;
 }
 
+static int sym_line(void *ctx, uint64_t addr, char type, const char *name)
+{
+	(void)ctx;
+	printf("%016" PRIx64 " %c %s\n", addr, type, name);
+	return 0;
+}
+
 static void warn_stderr(void *ctx, const char *msg)
 {
 	(void)ctx;
@@ -388,6 +396,7 @@ static void warn_stderr(void *ctx, const char *msg)
  * @km: a handle for a live target, or NULL
  * @image: an image file, when @km is NULL
  * @btf: a BTF file for a kernel without BTF, or NULL
+ * @sysmap: a System.map for a kernel without kallsyms tables, or NULL
  * @key: a name for @km's grant, under which the place of the target's
  *	 kernel is kept for the next command; NULL: search all RAM
  * @argc: arguments, the command's name first
@@ -396,10 +405,10 @@ static void warn_stderr(void *ctx, const char *msg)
  * Return: the exit code.
  */
 int linux_cmd(struct kvmmem *km, const char *image, const char *btf,
-	      const char *key, int argc, char **argv)
+	      const char *sysmap, const char *key, int argc, char **argv)
 {
 	struct kvmmem_linux_opts lo = {
-		.btf_path = btf, .warn = warn_stderr,
+		.btf_path = btf, .sysmap_path = sysmap, .warn = warn_stderr,
 		/* a live grant's commands keep what they learnt, for the next */
 		.cache_dir = key ? CACHE_DIR : NULL, .cache_key = key,
 	};
@@ -421,7 +430,7 @@ int linux_cmd(struct kvmmem *km, const char *image, const char *btf,
 	lx = kvmmem_linux_open(pm, &lo);
 	if (!lx) {
 		ret = fail(EX_LFAIL, "no Linux kernel understood in the target's memory: %s",
-			   errno == ENOENT ? "no VMCOREINFO with kernel symbols (Linux 6.0 or later, with kallsyms)" :
+			   errno == ENOENT ? "no VMCOREINFO with kernel symbols (Linux 6.0 or later, with kallsyms; or give --system-map)" :
 			   errno == ENOTUNIQ ? "more than one consistent kernel (a forged VMCOREINFO?)" :
 			   errno == ENOMSG ? "the kernel has no BTF (give one with --btf FILE)" :
 			   strerror(errno));
@@ -438,6 +447,8 @@ int linux_cmd(struct kvmmem *km, const char *image, const char *btf,
 		ret = cmd_dmesg(lx, &o);
 	else if (!strcmp(argv[0], "maps"))
 		ret = cmd_maps(lx, &o);
+	else if (!strcmp(argv[0], "kallsyms"))
+		ret = kvmmem_linux_symbols(lx, sym_line, NULL) ? EX_LFAIL : EX_LDONE;
 	else if (!strcmp(argv[0], "vmcoreinfo"))
 		ret = fputs(kvmmem_linux_vmcoreinfo(lx), stdout) < 0 ? EX_LFAIL : EX_LDONE;
 	else

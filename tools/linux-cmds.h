@@ -19,6 +19,6 @@
 
 bool linux_is_cmd(const char *cmd);
 int linux_cmd(struct kvmmem *km, const char *image, const char *btf,
-	      const char *key, int argc, char **argv);
+	      const char *sysmap, const char *key, int argc, char **argv);
 
 #endif /* KVMMEM_TOOLS_LINUX_CMDS_H */

@@ -36,6 +36,39 @@ if ! command -v zstd >/dev/null; then
 	exit 0
 fi
 
+# system_map SEED: a kernel whose VMCOREINFO names no kallsyms tables (the
+# seed with SYMBOL(kallsyms_...) renamed) is refused, and understood with a
+# System.map (made from the seed's own symbols, moved back by its KASLR
+# offset, as the kernel build writes it)
+system_map() {
+	local s=$1 e=$T/$1.elf n=$T/$1-noksyms.elf m=$T/$1.map want got
+	"$K" --image "$e" kallsyms >"$T/$s.kallsyms" 2>/dev/null &&
+	python3 - "$T/$s.kallsyms" "$("$K" --image "$e" vmcoreinfo | sed -n 's/^KERNELOFFSET=//p')" \
+		>"$m" <<-'PY'
+	import sys
+	off = int(sys.argv[2], 16)
+	for line in open(sys.argv[1]):
+	    a, t, name = line.split()
+	    a = int(a, 16)
+	    print("%016x %s %s" % (a - off if a >= 0xffffffff80000000 else a, t, name))
+	PY
+	perl -pe 's/SYMBOL\(kallsyms_/SYMBOL(xallsyms_/g' "$e" >"$n"
+	got=$("$K" --image "$n" uname 2>&1)
+	if grep -q 'give --system-map' <<<"$got"; then
+		ok "$s without kallsyms in its VMCOREINFO: kvmmem refuses, and names --system-map"
+	else
+		nok "$s without kallsyms in its VMCOREINFO: refused (got: $got)"
+	fi
+	want=$("$K" --image "$e" ps 2>&1)
+	got=$("$K" --image "$n" --system-map "$m" ps 2>&1)
+	if [ -s "$m" ] && [ "$got" = "$want" ]; then
+		ok "... with a System.map (--system-map), the same ps as with kallsyms"
+	else
+		nok "... with a System.map, the same ps"
+		diff <(echo "$want") <(echo "$got") | head -n 5 | diag
+	fi
+}
+
 # seed file, release, 6.1 or 6.12
 seeds=(linux-6.12 linux-6.1)
 declare -A release=([linux-6.12]=6.12.118+deb12-amd64 [linux-6.1]=6.1.0-57-amd64)
@@ -62,6 +95,7 @@ for s in "${seeds[@]}"; do
 		else
 			nok "kvmmem --image $s.elf uname: want ${release[$s]}, got: $got"
 		fi
+		system_map "$s"
 	fi
 done
 
