@@ -7,10 +7,10 @@
  * kvmmem_linux_open() finds the kernel (vmcoreinfo.c: the VMCOREINFO page,
  * checked against the symbols it points to), decodes its symbols
  * (kallsyms.c), loads its types (btf.c), reads the bases that
- * CONFIG_RANDOMIZE_MEMORY moves (page_offset_base, vmalloc_base,
- * vmemmap_base: variables that kallsyms names, since VMCOREINFO does not
- * give them all) and resolves, once, the offsets of every member the walks
- * use. A member that a kernel lacks has offset -1; a walk that needs it
+ * CONFIG_RANDOMIZE_MEMORY moves that the walks need (page_offset_base, a
+ * variable that kallsyms names, since VMCOREINFO does not give it; vmalloc
+ * and vmemmap addresses go through the page tables) and resolves, once,
+ * the offsets of every member the walks use. A member that a kernel lacks has offset -1; a walk that needs it
  * fails with EOPNOTSUPP, the others still work.
  *
  * Copyright (C) 2026 The kvmmem authors
@@ -153,8 +153,6 @@ struct kvmmem_linux *kvmmem_linux_open(struct kvmmem_pmem *pm,
 		goto err;
 	lx_info_u64(lx->info, "NUMBER(sme_mask)", 10, &lx->sme);
 	lx->page_offset = kvar(lx, "page_offset_base");
-	lx->vmalloc_start = kvar(lx, "vmalloc_base");
-	lx->vmemmap_start = kvar(lx, "vmemmap_base");
 	if (!lx->page_offset) {
 		errno = ENOENT;
 		goto err;

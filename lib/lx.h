@@ -67,8 +67,6 @@ struct kvmmem_linux {
 	bool l5;
 	uint64_t sme;		/* memory encryption mask of frame addresses */
 	uint64_t page_offset;	/* page_offset_base */
-	uint64_t vmalloc_start;
-	uint64_t vmemmap_start;
 	struct lx_sym *syms;	/* sorted by name */
 	size_t nsyms;
 	char *names;
