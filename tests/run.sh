@@ -80,18 +80,28 @@ if has unit; then
 	emit < <(tests/unit/lx-fuzz.sh build/bin/lx_fuzz build/bin/kvmmem 2>&1)
 fi
 
-if has build; then
+# build: both modules against each kernel's headers, warning-free. When the
+# dkms section runs too, its builds (the same Makefile, the same sources)
+# are the ones checked, so each kernel's modules are built once here.
+build_check() {	# KVER LOG DIR...: LOG has no warning, the DIRs both modules
+	local k=$1 log=$2 warn
+	shift 2
+	warn=$(grep -E 'warning:|error:' "$log")
+	if [ -z "$warn" ] && [ "$(find "$@" -maxdepth 1 -name 'kvmmem_guest.ko*' -o \
+				  -name 'kvmmem_host.ko*' 2>/dev/null | wc -l)" = 2 ]; then
+		ok "make KERNELRELEASE=$k builds both modules, warning-free"
+	else
+		nok "make KERNELRELEASE=$k"
+		tail -n 20 "$log"
+	fi
+}
+if has build && ! has dkms; then
 	for k in "${kernels[@]}"; do
 		echo "# --- build: both modules against $k headers"
-		out=$(make -s modules-clean 2>&1; make KERNELRELEASE="$k" 2>&1)
-		rc=$?
-		warn=$(grep -E 'warning:|error:' <<<"$out")
-		if [ $rc = 0 ] && [ -z "$warn" ] &&
-		   [ -f guest-module/kvmmem_guest.ko ] && [ -f host-module/kvmmem_host.ko ]; then
-			emit < <(ok "make KERNELRELEASE=$k builds both modules, warning-free")
-		else
-			emit < <({ nok "make KERNELRELEASE=$k"; tail -n 20 <<<"$out"; })
-		fi
+		log=$(mktemp)
+		{ make -s modules-clean; make KERNELRELEASE="$k"; } >"$log" 2>&1
+		emit < <(build_check "$k" "$log" guest-module host-module)
+		rm -f "$log"
 		make -s modules-clean >/dev/null 2>&1
 	done
 fi
@@ -126,6 +136,8 @@ if has dkms; then
 			emit < <(nok "dkms build -k $k"; tail -n 20 <<<"$out"
 				 tail -n 30 "/var/lib/dkms/kvmmem/$version/build/make.log" 2>/dev/null)
 		fi
+		d=/var/lib/dkms/kvmmem/$version/$k/x86_64
+		has build && emit < <(build_check "$k" "$d/log/make.log" "$d/module")
 		if dkms install "kvmmem/$version" -k "$k" >/dev/null 2>&1 &&
 		   modinfo -k "$k" -n kvmmem_host | grep -q /updates/dkms/ &&
 		   modinfo -k "$k" -n kvmmem_guest | grep -q /updates/dkms/; then
@@ -162,12 +174,15 @@ begin=${KVMMEM_CHECK_START:-$(($(date +%s) - SECONDS))}
 lab_retries=0 lab_unretried=0
 header() { sed -n "s/^# lab-$2: //p" "$1"; }
 lab_once() {	# KVER NAME TEST ATTEMPT [MAXSECONDS]: run, print TAP and "#rc=N"
-	# a test may ask for a larger lab host ("# lab-memory: 4G") or more
-	# time ("# lab-timeout: 1200", seconds)
-	local mem tmo
+	# a test may ask for a larger lab host ("# lab-memory: 4G"); its time
+	# limit is three times its usual time (4 to 15 minutes), so that a
+	# wedged lab host costs little and leaves time for the retry
+	local mem tmo ty
 	mem=$(header "$3" memory)
-	tmo=$(header "$3" timeout)
-	tmo=${tmo:-600}
+	ty=$(header "$3" typical)
+	tmo=$((3 * ${ty:-200}))
+	[ $tmo -lt 240 ] && tmo=240
+	[ $tmo -gt 900 ] && tmo=900
 	[ -n "${5:-}" ] && [ "$5" -lt "$tmo" ] && tmo=$5
 	scripts/lab/run.sh -n "$2-$4" -t "$tmo" -m "${mem:-2G}" "$1" "$top/$3" 2>&1
 	local rc=$?

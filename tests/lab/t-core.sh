@@ -4,7 +4,7 @@
 # The core map path, inside the lab host: grants and tokens, the hypercall
 # checks with their exact error codes, live zero-copy views, read-only and
 # read-write mappings, 32-bit callers, reset and teardown.
-# lab-typical: 480
+# lab-typical: 200
 . "$(dirname "$0")/lib.sh"
 
 M=0x100000		# patterned target region

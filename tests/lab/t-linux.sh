@@ -11,9 +11,8 @@
 # forged VMCOREINFO planted by a target process; a rootkit-like module
 # that unlinks a task and itself (--hidden); and a target of the other
 # kernel (the cross pair).
-# lab-typical: 330
+# lab-typical: 360
 # lab-memory: 3G
-# lab-timeout: 900
 . "$(dirname "$0")/lib.sh"
 . "$TOP/scripts/kernels.sh"
 
