@@ -9,8 +9,8 @@
 # walks read). Prints TAP lines.
 #
 # usage: lx-fuzz.sh [LX_FUZZ [KVMMEM]]
-# KVMMEM_FUZZ_SECONDS: the budget of each seed (35 s; 15 s on a slow
-# machine), so that the whole test stays under 100 s.
+# KVMMEM_FUZZ_SECONDS: the budget of each seed (25 s; 15 s on a slow
+# machine), so that the whole test stays under 80 s.
 #
 # The seeds are made from a lab capture (a 256 MiB raw image) with
 #   lx_fuzz seed ram.raw linux-6.12.elf &&
@@ -99,7 +99,7 @@ for s in "${seeds[@]}"; do
 	fi
 done
 
-secs=${KVMMEM_FUZZ_SECONDS:-$([ $slow = 1 ] && echo 15 || echo 35)}
+secs=${KVMMEM_FUZZ_SECONDS:-$([ $slow = 1 ] && echo 15 || echo 25)}
 diag "lx_fuzz: $secs s a seed"
 for s in "${seeds[@]}"; do
 	[ -f "$T/$s.elf" ] || continue
