@@ -16,6 +16,9 @@
 #   make debug-lab                             core and hardening tests on a
 #                                              KASAN/lockdep/kmemleak lab host
 #   make bench                                 the benchmark in the lab: ratios
+#   make flake-stats [N=5] [TESTS="t-core ..."] [KVER=6.1|6.12]
+#                                              each chosen lab test N times,
+#                                              the failed runs counted per kind
 
 VERSION := $(shell cat $(CURDIR)/VERSION)
 KERNELRELEASE ?= $(shell uname -r)
@@ -120,6 +123,9 @@ debug-lab:
 bench:
 	scripts/bench.sh
 
+flake-stats:
+	scripts/flake-stats.sh
+
 demo:
 	scripts/demo.sh
 
@@ -127,4 +133,4 @@ style:
 	scripts/style.sh
 
 .PHONY: all modules modules-clean clean tools dkms-install install install-tools \
-	install-system check check-quick demo style debug-lab bench
+	install-system check check-quick demo style debug-lab bench flake-stats

@@ -16,6 +16,10 @@
 #   -a  more kernel parameters for the lab host (page_poison=1, say)
 #   -k  boot IMAGE, a kernel of release KVER with all it needs built in,
 #       instead of /boot/vmlinuz-KVER (the debug lab host, scripts/debug/)
+# The lab's variants, for measuring its faults (scripts/flake-stats.sh):
+# KVMMEM_LAB_CPU (QEMU's -cpu), KVMMEM_LAB_SMP (-smp, 2), KVMMEM_LAB_TCG_THREAD
+# (multi or single) and KVMMEM_LAB_APPEND (more lab host kernel parameters,
+# kvm_amd.npt=0 say).
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -53,9 +57,9 @@ fi
 # not reported as a bug. Real bugs still print Oops/BUG/WARNING.
 cmdline="console=ttyS0 panic=-1 loglevel=5 rcupdate.rcu_cpu_stall_timeout=300"
 cmdline+=" watchdog_thresh=60 nmi_watchdog=0 tsc=unstable kvmmem.proj=$top"
-cmdline+=${append:+ $append}
+cmdline+=${append:+ $append}${KVMMEM_LAB_APPEND:+ $KVMMEM_LAB_APPEND}
 
-qemu=(qemu-system-x86_64 -accel "tcg,thread=${KVMMEM_LAB_TCG_THREAD:-multi}" -cpu "${KVMMEM_LAB_CPU:-max,la57=off}" -smp 2 -m "$mem"
+qemu=(qemu-system-x86_64 -accel "tcg,thread=${KVMMEM_LAB_TCG_THREAD:-multi}" -cpu "${KVMMEM_LAB_CPU:-max,la57=off}" -smp "${KVMMEM_LAB_SMP:-2}" -m "$mem"
       -nodefaults -nographic -no-reboot -kernel "$kernel" -initrd "$initrd"
       -d cpu_reset,guest_errors -D "$logs/qemu-debug.log"
       -virtfs "local,path=/,mount_tag=rootfs,security_model=none,readonly=on,multidevs=remap"
