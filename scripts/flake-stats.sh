@@ -26,6 +26,7 @@ tests/run.sh dkms >/dev/null
 make -s -C tests >/dev/null && make -s tools >/dev/null || exit 2
 tests/kmod/build.sh "$k" >/dev/null 2>&1
 header() { sed -n "s/^# lab-$2: //p" "tests/lab/$1.sh"; }
+. tests/lab/limit.sh
 
 # signature LOGDIR RC OUTPUT: one line that names how a failed run ended
 signature() {
@@ -54,10 +55,7 @@ start=$SECONDS
 for i in $(seq "$n"); do
 	for t in $tests; do
 		[ -f "tests/lab/$t.sh" ] || { echo "flake-stats: no test $t" >&2; exit 2; }
-		ty=$(header "$t" typical)
-		tmo=$((3 * ${ty:-200}))
-		[ $tmo -lt 240 ] && tmo=240
-		[ $tmo -gt 900 ] && tmo=900
+		tmo=$(lab_limit "$t")
 		mem=$(header "$t" memory)
 		t0=$SECONDS
 		out=$(scripts/lab/run.sh -n "flake-$t-$i" -t "$tmo" -m "${mem:-2G}" "$k" "$top/tests/lab/$t.sh" 2>&1)

@@ -155,40 +155,84 @@ if has pkg; then
 	emit < <(tests/unit/pkg-root.sh "${kernels[@]}" 2>&1)
 fi
 
-# A lab run that fails is run again, up to three runs, and only the last
-# counts: the nested TCG lab (KVM inside an emulated CPU) sometimes wedges a
-# VM or the lab host with none of our code involved. Failed runs' output is
-# kept as diagnostics, and the retries are counted at the end, so a flaky
-# failure stays visible; a real bug fails all three runs. (Two retries: a
-# lab host that died twice in a row, a systemd boot and then a triple
-# fault, was seen once in a full run.)
+# The lab tests of each kernel run in groups: one lab host boot runs them
+# one after the other (tests/lab/group.sh), and stops after the first that
+# fails; the rest of the group goes on in a fresh boot. Each test has a
+# time limit, three times its usual time ("# lab-typical: S" in each test,
+# measured; 4 to 15 minutes), kept outside the lab host, so that a wedged
+# lab host costs little.
+#
+# A lab test that fails is run again on its own, up to three runs, and only
+# the last counts: the nested TCG lab (KVM inside an emulated CPU)
+# sometimes wedges a VM or the lab host with none of our code involved.
+# Failed runs' output is kept as diagnostics, and the retries are counted
+# at the end, so a flaky failure stays visible; a real bug fails all three
+# runs. (Two retries: a lab host that died twice in a row, a systemd boot
+# and then a triple fault, was seen once in a full run.)
 #
 # Retries must not push the suite past CI's limit (90 minutes from make
 # check). The suite has a budget (KVMMEM_TEST_BUDGET, seconds, counted from
 # make check's start): a retry runs only if it and the usual time of every
-# lab test still to come ("# lab-typical: S" in each test, measured) fit
-# in what is left, and its time limit is cut to what is left. A failure
-# that is not retried stays a failure.
+# lab test still to come fit in what is left. A failure that is not
+# retried stays a failure.
 budget=${KVMMEM_TEST_BUDGET:-4800}
 begin=${KVMMEM_CHECK_START:-$(($(date +%s) - SECONDS))}
-lab_retries=0 lab_unretried=0
-header() { sed -n "s/^# lab-$2: //p" "$1"; }
-lab_once() {	# KVER NAME TEST ATTEMPT [MAXSECONDS]: run, print TAP and "#rc=N"
-	# a test may ask for a larger lab host ("# lab-memory: 4G"); its time
-	# limit is three times its usual time (4 to 15 minutes), so that a
-	# wedged lab host costs little and leaves time for the retry
-	local mem tmo ty
-	mem=$(header "$3" memory)
-	ty=$(header "$3" typical)
-	tmo=$((3 * ${ty:-200}))
-	[ $tmo -lt 240 ] && tmo=240
-	[ $tmo -gt 900 ] && tmo=900
-	[ -n "${5:-}" ] && [ "$5" -lt "$tmo" ] && tmo=$5
-	scripts/lab/run.sh -n "$2-$4" -t "$tmo" -m "${mem:-2G}" "$1" "$top/$3" 2>&1
-	local rc=$?
-	[ $rc != 0 ] && nok "lab $1 $2 ended with status $rc" &&
-		tail -n 60 "build/lab/$1/logs/$2-$4/console.log" | sed 's/^/# console: /'
-	echo "#rc=$rc"
+lab_retries=0 lab_unretried=0 boots=0
+header() { sed -n "s/^# lab-$2: //p" "tests/lab/$1.sh"; }
+. tests/lab/limit.sh
+# lab_group KVER NAME TEST...: one lab host boot for the TESTs (the largest
+# lab host that one of them asks for, "# lab-memory: 4G"); the output, then
+# "#rc=N"
+lab_group() {
+	local k=$1 name=$2 mem=2 tmo=60 t m
+	shift 2
+	for t in "$@"; do
+		m=$(header "$t" memory)
+		m=${m%G}
+		[ "${m:-2}" -gt $mem ] && mem=$m
+		tmo=$((tmo + $(lab_limit "$t")))
+	done
+	scripts/lab/run.sh -n "$name" -t "$tmo" -m "${mem}G" "$k" "$top/tests/lab/group.sh" "$@" 2>&1
+	echo "#rc=$?"
+}
+# split OUT: per test of a group's output, into out_of[T], rc_of[T] and
+# secs_of[T]; ended=(the tests that ended), running= the one that did not
+declare -A out_of rc_of secs_of
+split() {
+	local l cur=
+	ended=() running= out_of=() rc_of=() secs_of=()
+	while IFS= read -r l; do
+		case $l in
+		"KVMMEM-TEST-BEGIN "*) cur=${l#KVMMEM-TEST-BEGIN }; out_of[$cur]= ;;
+		"KVMMEM-TEST-END "*)
+			read -r _ t rc secs <<<"$l"
+			rc_of[$t]=$rc secs_of[$t]=$secs
+			ended+=("$t") cur= ;;
+		"#rc="*) group_rc=${l#\#rc=} ;;
+		*) [ -n "$cur" ] && out_of[$cur]+=$l$'\n' ;;
+		esac
+	done <<<"$1"
+	running=$cur
+}
+# result KVER GROUPNAME TEST: the test's output from the last split, with a
+# failure when the lab host ended while it ran; sets rc
+result() {
+	rc=${rc_of[$3]:-1}
+	printf '%s' "${out_of[$3]:-}"
+	if [ "$3" = "$running" ]; then
+		nok "lab $1 $3 ended with status $group_rc"
+		tail -n 60 "build/lab/$1/logs/$2/console.log" | sed 's/^/# console: /'
+	fi
+}
+failed() { [ "$1" != 0 ] || grep -q '^not ok' <<<"$2"; }
+# ahead I: the usual time of the lab tests after runs[I]
+ahead() {
+	local r ty sum=0
+	for r in "${runs[@]:$(($1 + 1))}"; do
+		ty=$(header "${r#* }" typical)
+		sum=$((sum + ${ty:-300}))
+	done
+	echo $sum
 }
 if has lab; then
 	# every kernel's lab initramfs first: t-linux boots a target of the
@@ -212,42 +256,66 @@ if has lab; then
 	runs=()
 	for k in "${kernels[@]}"; do
 		for t in tests/lab/t-*.sh; do
-			case " ${KVMMEM_LAB_TESTS:-$(basename "$t" .sh)} " in
-			*" $(basename "$t" .sh) "*) ;;
-			*) continue ;;
+			t=$(basename "$t" .sh)
+			case " ${KVMMEM_LAB_TESTS:-$t} " in
+			*" $t "*) runs+=("$k $t") ;;
 			esac
-			runs+=("$k $t")
 		done
 	done
-	for i in "${!runs[@]}"; do
-		read -r k t <<<"${runs[$i]}"
-		name=$(basename "$t" .sh)
-		echo "# --- lab $k: $name"
-		ahead=0
-		for r in "${runs[@]:$((i + 1))}"; do
-			ty=$(header "${r#* }" typical)
-			ahead=$((ahead + ${ty:-300}))
+	i=0 g=0
+	while [ $i -lt ${#runs[@]} ]; do
+		read -r k _ <<<"${runs[$i]}"
+		group=()
+		for r in "${runs[@]:$i}"; do
+			[ "${r% *}" = "$k" ] && group+=("${r#* }")
 		done
+		g=$((g + 1))
+		echo "# --- lab $k: one lab host boot for ${group[*]}"
+		group_rc=0
 		t0=$SECONDS
-		out=$(lab_once "$k" "$name" "$t" 1)
-		for try in 2 3; do
-			grep -q '^not ok' <<<"$out" || break
-			left=$((budget - ($(date +%s) - begin) - ahead))
-			if [ $((SECONDS - t0)) -gt "$left" ]; then
-				lab_unretried=$((lab_unretried + 1))
-				echo "# lab $k $name failed on run $((try - 1)); not run again: ${left} s of the suite's budget are left after the usual time of the lab tests still to come"
-				break
-			fi
-			lab_retries=$((lab_retries + 1))
-			echo "# lab $k $name failed on run $((try - 1)); its output, then run $try:"
-			sed "s/^/# run $((try - 1)): /" <<<"$out"
-			t0=$SECONDS
-			out=$(lab_once "$k" "$name" "$t" "$try" "$left")
+		boots=$((boots + 1))
+		split "$(lab_group "$k" "group-$g" "${group[@]}")"
+		# a lab host that ended before its first test began: that test
+		# failed, the others go on in the next boot
+		[ ${#ended[@]} = 0 ] && [ -z "$running" ] && running=${group[0]}
+		todo=("${ended[@]}" ${running:+"$running"})
+		declare -A res=() rcs=() secs=()
+		for t in "${todo[@]}"; do
+			res[$t]=$(result "$k" "group-$g" "$t"; echo "#rc=$rc")
+			rcs[$t]=${res[$t]##*#rc=} res[$t]=${res[$t]%#rc=*}
+			res[$t]=${res[$t]%$'\n'}
+			secs[$t]=${secs_of[$t]:-$((SECONDS - t0))}
 		done
-		emit <<<"$out"
-		echo "# lab $k $name took $((SECONDS - t0)) s (last run)"
+		for name in "${todo[@]}"; do
+			echo "# --- lab $k: $name"
+			out=${res[$name]} rc=${rcs[$name]} took=${secs[$name]}
+			for try in 2 3; do
+				failed "$rc" "$out" || break
+				left=$((budget - ($(date +%s) - begin) - $(ahead "$i")))
+				if [ "$(lab_limit "$name")" -gt "$left" ]; then
+					lab_unretried=$((lab_unretried + 1))
+					echo "# lab $k $name failed on run $((try - 1)); not run again: ${left} s of the suite's budget are left after the usual time of the lab tests still to come"
+					break
+				fi
+				lab_retries=$((lab_retries + 1))
+				echo "# lab $k $name failed on run $((try - 1)); its output, then run $try:"
+				sed "s/^/# run $((try - 1)): /" <<<"$out"
+				g=$((g + 1))
+				t1=$SECONDS
+				boots=$((boots + 1))
+				split "$(lab_group "$k" "group-$g" "$name")"
+				[ ${#ended[@]} = 0 ] && running=$name
+				out=$(result "$k" "group-$g" "$name"; echo "#rc=$rc")
+				rc=${out##*#rc=} out=${out%#rc=*}
+				out=${out%$'\n'}
+				took=${secs_of[$name]:-$((SECONDS - t1))}
+			done
+			emit <<<"$out"
+			echo "# lab $k $name took $took s (last run)"
+			i=$((i + 1))
+		done
 	done
-	echo "# lab runs retried after a failure: $lab_retries; failures not retried for time: $lab_unretried"
+	echo "# lab host boots: $boots; lab runs retried after a failure: $lab_retries; failures not retried for time: $lab_unretried"
 fi
 
 echo "1..$n"

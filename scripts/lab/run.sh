@@ -117,7 +117,11 @@ chmod +x "$logs/cmd.sh"
 # it instead of ending QEMU; watch.py then keeps its CPUs' state in
 # stopped.log and quits QEMU, as it does at once on a power-off. A lab host
 # still running 8 s before the limit gets its CPUs' state kept the same way.
-rm -f "$logs/qmp.sock" "$logs/stopped.log"
+#
+# A command that prints "KVMMEM-LIMIT S" (scripts/lab/group.sh, before each
+# test) sets a deadline S seconds (and 30 more) from then, kept here,
+# outside the lab host: watch.py stops a lab host still running at it.
+rm -f "$logs/qmp.sock" "$logs/stopped.log" "$logs/deadline"
 timeout --foreground -k 10 "$limit" "${qemu[@]}" \
 	-action shutdown=pause -qmp "unix:$logs/qmp.sock,server=on,wait=off" \
 	-serial "file:$logs/console.log" -serial "file:$logs/results.log" \
@@ -125,9 +129,18 @@ timeout --foreground -k 10 "$limit" "${qemu[@]}" \
 	</dev/null >"$logs/qemu.log" 2>&1 &
 qpid=$!
 python3 "$top/scripts/lab/watch.py" "$logs/qmp.sock" "$logs/stopped.log" \
-	$(($(date +%s) + limit - 8)) 2>>"$logs/qemu.log" &
+	$(($(date +%s) + limit - 8)) "$logs/deadline" 2>>"$logs/qemu.log" &
 wpid=$!
-tail -n +1 -f --pid=$qpid "$logs/results.log" | grep -av '^KVMMEM-EXIT ' &
+tail -n +1 -f --pid=$qpid "$logs/results.log" | while IFS= read -r l; do
+	l=${l%$'\r'}
+	case $l in
+	KVMMEM-EXIT\ *) ;;
+	KVMMEM-LIMIT\ *)
+		echo $(($(date +%s) + ${l#KVMMEM-LIMIT } + 30)) >"$logs/deadline.tmp"
+		mv "$logs/deadline.tmp" "$logs/deadline" ;;
+	*) printf '%s\n' "$l" ;;
+	esac
+done &
 tpid=$!
 wait $qpid
 qrc=$?
@@ -137,6 +150,9 @@ wait $tpid 2>/dev/null
 rc=$(sed -n 's/^KVMMEM-EXIT \([0-9]*\).*/\1/p' "$logs/results.log" | tail -1)
 if [ $qrc = 124 ] || [ $qrc = 137 ]; then
 	echo "# lab: timed out after ${limit}s; logs in $logs"
+	rc=124
+elif [ -z "$rc" ] && grep -q "at its test's time limit" "$logs/stopped.log" 2>/dev/null; then
+	echo "# lab: stopped at the running test's time limit; logs in $logs"
 	rc=124
 elif [ -z "$rc" ]; then
 	echo "# lab: QEMU ended (rc $qrc) before the command finished; logs in $logs"

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0
 #
-# watch.py QMPSOCKET OUT [DEADLINE]: ends the lab host's QEMU, which runs
+# watch.py QMPSOCKET OUT [DEADLINE [FILE]]: ends the lab host's QEMU, which runs
 # with "-action shutdown=pause" so that a reset (a triple fault, say) stops
 # it with the CPUs as the fault left them. On a power-off this only quits
 # QEMU; on a guest reset it first writes every CPU's registers, the code at
@@ -9,7 +9,11 @@
 # quits. QEMU 7.2 exits at once on a signal, so for a lab host that hangs
 # until run.sh's time limit, watch.py writes the same to OUT at DEADLINE
 # (seconds since the epoch, a few seconds before the limit), three times a
-# second apart, so that a CPU spinning in a loop shows where.
+# second apart, so that a CPU spinning in a loop shows where. FILE, when it
+# exists, holds an earlier deadline, the current test's (run.sh writes it
+# for a group of tests, scripts/lab/group.sh): watch.py reads it again
+# every second, and once it has passed, writes the same samples to OUT and
+# quits QEMU.
 import json
 import select
 import socket
@@ -65,22 +69,49 @@ class Qmp:
                 out.write("-- %s\n%s" % (cmd, text))
 
 
+def test_deadline(path):
+    """The deadline in PATH (seconds since the epoch), or None."""
+    if path is None:
+        return None
+    try:
+        with open(path) as f:
+            return float(f.read().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def samples(q, what):
+    with open(sys.argv[2], "w") as out:
+        for i in range(3):
+            out.write("lab host still running at %s (sample %d)\n" %
+                      (what, i + 1))
+            q.dump(out)
+            time.sleep(1)
+
+
 def main():
     q = Qmp(connect(sys.argv[1]))
     deadline = float(sys.argv[3]) if len(sys.argv) > 3 else None
+    dfile = sys.argv[4] if len(sys.argv) > 4 else None
     q.line()  # the greeting
     q.reply("qmp_capabilities")
     while True:
+        test = test_deadline(dfile)
+        if test is not None and time.time() >= test:
+            samples(q, "its test's time limit")
+            try:
+                q.reply("quit")
+            except OSError:
+                pass
+            return
         wait = None if deadline is None else max(deadline - time.time(), 0)
+        if dfile is not None:
+            wait = 1 if wait is None else min(wait, 1)
         msg = q.line(wait)
         if msg is None:
-            with open(sys.argv[2], "w") as out:
-                for i in range(3):
-                    out.write("lab host still running at its time limit "
-                              "(sample %d)\n" % (i + 1))
-                    q.dump(out)
-                    time.sleep(1)
-            deadline = None
+            if deadline is not None and time.time() >= deadline:
+                samples(q, "its time limit")
+                deadline = None
             continue
         if msg.get("event") != "SHUTDOWN":
             continue
