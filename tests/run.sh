@@ -253,13 +253,18 @@ if has lab; then
 			emit < <(nok "the lab tests' own module builds for $k"; tail -n 20 <<<"$out")
 		fi
 	done
+	# a test with "# lab-boot: first" runs first in its group, on a lab
+	# host that has run no nested guest yet
 	runs=()
 	for k in "${kernels[@]}"; do
-		for t in tests/lab/t-*.sh; do
-			t=$(basename "$t" .sh)
-			case " ${KVMMEM_LAB_TESTS:-$t} " in
-			*" $t "*) runs+=("$k $t") ;;
-			esac
+		for first in first ""; do
+			for t in tests/lab/t-*.sh; do
+				t=$(basename "$t" .sh)
+				[ "$(header "$t" boot)" = "$first" ] || continue
+				case " ${KVMMEM_LAB_TESTS:-$t} " in
+				*" $t "*) runs+=("$k $t") ;;
+				esac
+			done
 		done
 	done
 	i=0 g=0

@@ -98,7 +98,12 @@ report() {
 	while sleep 10; do
 		[ -n "\$(find /tmp/lab-progress -mmin -2.5 2>/dev/null)" ] && continue
 		report "no output for 150 s" > /dev/console 2>&1
-		break
+		# once a silence, until the next output (a group runs many tests)
+		touch /tmp/lab-reported
+		until [ /tmp/lab-progress -nt /tmp/lab-reported ]; do
+			touch /tmp/lab-reported
+			sleep 10
+		done
 	done
 ) &
 (

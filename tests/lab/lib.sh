@@ -207,6 +207,7 @@ intro_boot_systemd() {
 intro_systemd_log() {
 	tail -n 40 "$LAB/intro-console-systemd.log" | sed 's/^/# intro: /'
 	sed 's/^/# intro-qemu: /' "$LAB/intro-qemu.log"
+	vm_deaths
 }
 # boot_result KEY: what the systemd boot's script recorded for KEY
 boot_result() { sed -n "s/^$1: //p" "$INTRO_SHARE/boot.result" 2>/dev/null; }

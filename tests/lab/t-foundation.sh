@@ -4,7 +4,7 @@
 # Foundation, inside the lab host: the DKMS-installed modules load with
 # modprobe, the hook is armed and seen firing, /dev/kvmmem appears in the
 # introspector, and everything unloads.
-# lab-typical: 45
+# lab-typical: 30
 . "$(dirname "$0")/lib.sh"
 
 diag "lab host $KVER, $(grep -c ^processor /proc/cpuinfo) CPUs"

@@ -6,7 +6,7 @@
 # and unmaps, a revoke racing with maps, the target exiting under a tight
 # read loop, and the introspector VM killed with a batch in flight. Each
 # step has a time limit; afterwards nothing may be left pinned or mapped.
-# lab-typical: 90
+# lab-typical: 70
 . "$(dirname "$0")/lib.sh"
 
 M=0x100000		# patterned target region (seed 7)

@@ -8,7 +8,7 @@
 # reused, GUP's references on the zero page, a map racing an invalidation
 # already under way, a map racing the deletion of its memslot, and a
 # read-write window slot read first and then written with an AVX store.
-# lab-typical: 60
+# lab-typical: 50
 . "$(dirname "$0")/lib.sh"
 
 M=0x100000		# patterned target region

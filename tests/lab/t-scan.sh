@@ -9,7 +9,7 @@
 # (un-merging it), when its memory is reclaimed to a zram swap device, and
 # when its memslot goes away; the host reports how long the old bytes
 # stayed visible.
-# lab-typical: 90
+# lab-typical: 60
 . "$(dirname "$0")/lib.sh"
 
 MIB=64
