@@ -698,11 +698,11 @@ long kvmmem_remap_unmap(struct kvm_vcpu *vcpu, u64 intro_gpa)
 	lockdep_assert_held(&kvmmem_lock);
 	if (!PAGE_ALIGNED(intro_gpa))
 		return -EINVAL;
-	if (kvmmem_inject_unmap_failure())
-		return -EIO;
 	m = map_lookup(current->mm, intro_gpa >> PAGE_SHIFT);
 	if (!m || m->intro != vcpu->kvm)
 		return -ENOENT;
+	if (kvmmem_inject_unmap_failure(intro_gpa))
+		return -EIO;
 	return unmap_one(m);
 }
 

@@ -132,20 +132,36 @@ static struct dentry *stats_dir;
 
 /*
  * Fault injection for tests (debugfs kvmmem/fail_unmaps, root only): the
- * next N unmaps fail with -EIO before touching anything, as an unmap that
- * the host cannot do would. The guest's handling of that (quarantine) can
- * be tested no other way.
+ * next N unmaps of a page that is mapped fail with -EIO before touching
+ * anything, as an unmap that the host cannot do would. The guest's
+ * handling of that (quarantine) can be tested no other way. With
+ * kvmmem/fail_unmaps_pid set, only the unmaps of that introspector's VMM
+ * process count, so that no other VM's unmap can use the failure up.
  */
 static atomic_t fail_unmaps = ATOMIC_INIT(0);
+static u32 fail_unmaps_pid;
 
 /**
  * kvmmem_inject_unmap_failure() - should this unmap fail (fault injection)?
+ * @intro_gpa: the introspector's gpa that would be unmapped, for the log
  *
- * Return: true if a failure was requested through debugfs; uses it up.
+ * Called for an unmap of a page that is mapped, in the introspector VMM's
+ * vCPU thread.
+ *
+ * Return: true if a failure was requested through debugfs for this
+ * process; uses it up.
  */
-bool kvmmem_inject_unmap_failure(void)
+bool kvmmem_inject_unmap_failure(u64 intro_gpa)
 {
-	return atomic_add_unless(&fail_unmaps, -1, 0);
+	u32 pid = READ_ONCE(fail_unmaps_pid);
+
+	if (pid && pid != current->tgid)
+		return false;
+	if (!atomic_add_unless(&fail_unmaps, -1, 0))
+		return false;
+	pr_info("unmap of gpa 0x%llx by introspector kvm-%d fails on purpose (fault injection)\n",
+		intro_gpa, current->tgid);
+	return true;
 }
 
 static int stats_show(struct seq_file *m, void *v)
@@ -183,6 +199,7 @@ int kvmmem_stats_init(void)
 	debugfs_create_file("introspectors", 0400, stats_dir, NULL,
 			    &introspectors_fops);
 	debugfs_create_atomic_t("fail_unmaps", 0600, stats_dir, &fail_unmaps);
+	debugfs_create_u32("fail_unmaps_pid", 0600, stats_dir, &fail_unmaps_pid);
 	return 0;
 }
 

@@ -67,7 +67,7 @@ static inline bool kvmmem_grants_live(void)
 void kvmmem_stat_failed(long err);
 void kvmmem_stat_stale(u64 ns);
 void kvmmem_stat_stack(void);
-bool kvmmem_inject_unmap_failure(void);
+bool kvmmem_inject_unmap_failure(u64 intro_gpa);
 int kvmmem_stats_init(void);
 void kvmmem_stats_uninit(void);
 

@@ -704,7 +704,7 @@ long kvmmem_window_unmap(struct kvm_vcpu *vcpu, u64 intro_gpa, unsigned int n)
 		return -EINVAL;
 	if (find_next_zero_bit(c->used, first + n, first) < first + n)
 		return -ENOENT;
-	if (kvmmem_inject_unmap_failure())
+	if (kvmmem_inject_unmap_failure(intro_gpa))
 		return -EIO;
 	chunk_lost(c, empty_slots(c, first, first + n, 0, 0, true));
 	c->nr_used -= n;

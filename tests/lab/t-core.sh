@@ -4,7 +4,7 @@
 # The core map path, inside the lab host: grants and tokens, the hypercall
 # checks with their exact error codes, live zero-copy views, read-only and
 # read-write mappings, 32-bit callers, reset and teardown.
-# lab-typical: 200
+# lab-typical: 150
 . "$(dirname "$0")/lib.sh"
 
 M=0x100000		# patterned target region
@@ -559,10 +559,18 @@ else
 
 	intro_run "modprobe kvmmem_guest" >/dev/null
 
-	# a host unmap that fails: the guest never frees the page
+	# a host unmap that fails: the guest never frees the page. Only an
+	# unmap of a mapped page by this introspector may use the failure up.
+	echo "$(intro_pid)" > /sys/kernel/debug/kvmmem/fail_unmaps_pid
 	echo 1 > /sys/kernel/debug/kvmmem/fail_unmaps
+	expect "an unmap by another introspector does not use the injected failure up (ENOENT)" \
+		"$(neg 2)" "$(tvm tk hc 33 0x500000 0 0)"
 	out=$(intro_run "/mnt/probe read /mnt/ro.tok $M 0 16")
 	expect "a host unmap that fails reaches the caller (EIO, injected)" "unmap: EIO" "$(sed -n 2p <<<"$out")"
+	[ "$(sed -n 2p <<<"$out")" = "unmap: EIO" ] ||
+		diag "fault injection: $(cat /sys/kernel/debug/kvmmem/fail_unmaps) left; $(dmesg | grep 'fails on purpose' | tail -n 2)"
+	echo 0 > /sys/kernel/debug/kvmmem/fail_unmaps
+	echo 0 > /sys/kernel/debug/kvmmem/fail_unmaps_pid
 	expect "... the caller's range reads zeros again" "00000000000000000000000000000000" "$(sed -n 3p <<<"$out")"
 	expect "... and the guest quarantines the page instead of freeing it" "1" \
 		"$(intro_run "cat /sys/module/kvmmem_guest/parameters/quarantined_pages")"
