@@ -25,7 +25,6 @@ esac
 tests/run.sh dkms >/dev/null
 make -s -C tests >/dev/null && make -s tools >/dev/null || exit 2
 tests/kmod/build.sh "$k" >/dev/null 2>&1
-header() { sed -n "s/^# lab-$2: //p" "tests/lab/$1.sh"; }
 . tests/lab/limit.sh
 
 # signature LOGDIR RC OUTPUT: one line that names how a failed run ended
@@ -56,7 +55,7 @@ for i in $(seq "$n"); do
 	for t in $tests; do
 		[ -f "tests/lab/$t.sh" ] || { echo "flake-stats: no test $t" >&2; exit 2; }
 		tmo=$(lab_limit "$t")
-		mem=$(header "$t" memory)
+		mem=$(lab_header "$t" memory)
 		t0=$SECONDS
 		out=$(scripts/lab/run.sh -n "flake-$t-$i" -t "$tmo" -m "${mem:-2G}" "$k" "$top/tests/lab/$t.sh" 2>&1)
 		rc=$?

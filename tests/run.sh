@@ -178,7 +178,6 @@ fi
 budget=${KVMMEM_TEST_BUDGET:-4800}
 begin=${KVMMEM_CHECK_START:-$(($(date +%s) - SECONDS))}
 lab_retries=0 lab_unretried=0 boots=0
-header() { sed -n "s/^# lab-$2: //p" "tests/lab/$1.sh"; }
 . tests/lab/limit.sh
 # lab_group KVER NAME TEST...: one lab host boot for the TESTs (the largest
 # lab host that one of them asks for, "# lab-memory: 4G"); the output, then
@@ -187,7 +186,7 @@ lab_group() {
 	local k=$1 name=$2 mem=2 tmo=60 t m
 	shift 2
 	for t in "$@"; do
-		m=$(header "$t" memory)
+		m=$(lab_header "$t" memory)
 		m=${m%G}
 		[ "${m:-2}" -gt $mem ] && mem=$m
 		tmo=$((tmo + $(lab_limit "$t")))
@@ -225,11 +224,25 @@ result() {
 	fi
 }
 failed() { [ "$1" != 0 ] || grep -q '^not ok' <<<"$2"; }
+# run_group KVER TEST...: one lab host boot for the TESTs, its output split;
+# a lab host that ended before its first test began failed that test
+run_group() {
+	g=$((g + 1)) boots=$((boots + 1))
+	split "$(lab_group "$1" "group-$g" "${@:2}")"
+	[ ${#ended[@]} = 0 ] && [ -z "$running" ] && running=$2
+}
+# take KVER TEST: TEST's output and status from the last run_group, in out
+# and rc
+take() {
+	out=$(result "$1" "group-$g" "$2"; echo "#rc=$rc")
+	rc=${out##*#rc=} out=${out%#rc=*}
+	out=${out%$'\n'}
+}
 # ahead I: the usual time of the lab tests after runs[I]
 ahead() {
 	local r ty sum=0
 	for r in "${runs[@]:$(($1 + 1))}"; do
-		ty=$(header "${r#* }" typical)
+		ty=$(lab_header "${r#* }" typical)
 		sum=$((sum + ${ty:-300}))
 	done
 	echo $sum
@@ -260,7 +273,7 @@ if has lab; then
 		for first in first ""; do
 			for t in tests/lab/t-*.sh; do
 				t=$(basename "$t" .sh)
-				[ "$(header "$t" boot)" = "$first" ] || continue
+				[ "$(lab_header "$t" boot)" = "$first" ] || continue
 				case " ${KVMMEM_LAB_TESTS:-$t} " in
 				*" $t "*) runs+=("$k $t") ;;
 				esac
@@ -274,22 +287,16 @@ if has lab; then
 		for r in "${runs[@]:$i}"; do
 			[ "${r% *}" = "$k" ] && group+=("${r#* }")
 		done
-		g=$((g + 1))
 		echo "# --- lab $k: one lab host boot for ${group[*]}"
 		group_rc=0
 		t0=$SECONDS
-		boots=$((boots + 1))
-		split "$(lab_group "$k" "group-$g" "${group[@]}")"
-		# a lab host that ended before its first test began: that test
-		# failed, the others go on in the next boot
-		[ ${#ended[@]} = 0 ] && [ -z "$running" ] && running=${group[0]}
+		run_group "$k" "${group[@]}"
+		# the tests after the one that failed go on in the next boot
 		todo=("${ended[@]}" ${running:+"$running"})
 		declare -A res=() rcs=() secs=()
 		for t in "${todo[@]}"; do
-			res[$t]=$(result "$k" "group-$g" "$t"; echo "#rc=$rc")
-			rcs[$t]=${res[$t]##*#rc=} res[$t]=${res[$t]%#rc=*}
-			res[$t]=${res[$t]%$'\n'}
-			secs[$t]=${secs_of[$t]:-$((SECONDS - t0))}
+			take "$k" "$t"
+			res[$t]=$out rcs[$t]=$rc secs[$t]=${secs_of[$t]:-$((SECONDS - t0))}
 		done
 		for name in "${todo[@]}"; do
 			echo "# --- lab $k: $name"
@@ -305,14 +312,9 @@ if has lab; then
 				lab_retries=$((lab_retries + 1))
 				echo "# lab $k $name failed on run $((try - 1)); its output, then run $try:"
 				sed "s/^/# run $((try - 1)): /" <<<"$out"
-				g=$((g + 1))
 				t1=$SECONDS
-				boots=$((boots + 1))
-				split "$(lab_group "$k" "group-$g" "$name")"
-				[ ${#ended[@]} = 0 ] && running=$name
-				out=$(result "$k" "group-$g" "$name"; echo "#rc=$rc")
-				rc=${out##*#rc=} out=${out%#rc=*}
-				out=${out%$'\n'}
+				run_group "$k" "$name"
+				take "$k" "$name"
 				took=${secs_of[$name]:-$((SECONDS - t1))}
 			done
 			emit <<<"$out"
