@@ -10,7 +10,8 @@
 #   make check                                 install what is needed, run all tests
 #   make check-quick [KVER=6.1|6.12] [LAB=t-...] unit, style, and one kernel's
 #                                              DKMS and lab tests (default:
-#                                              6.12, t-revoke), for the edit loop
+#                                              6.12, t-selftests t-revoke), for
+#                                              the edit loop
 #   make demo                                  the end-to-end demo in the lab
 #   make style                                 checkpatch --strict over the sources
 #   make debug-lab                             core and hardening tests on a
@@ -114,7 +115,7 @@ check:
 	scripts/check.sh
 
 check-quick:
-	KVMMEM_KERNEL=$(or $(KVER),6.12) KVMMEM_LAB_TESTS="$(or $(LAB),t-revoke)" \
+	KVMMEM_KERNEL=$(or $(KVER),6.12) KVMMEM_LAB_TESTS="$(or $(LAB),t-selftests t-revoke)" \
 		scripts/check.sh unit style dkms lab
 
 debug-lab:

@@ -20,10 +20,13 @@ if [ ! -x "$cp" ]; then
 fi
 cd "$top"
 for f in guest-module/*.[ch] host-module/*.[ch] include/kvmmem_compat.h include/uapi/linux/*.h tests/bench/*.c \
-	 tests/kmod/*.c; do
+	 tests/kmod/*.c tests/selftests/*.[ch]; do
 	ignore=
 	# The compat header exists to hold the version tests, and only it.
 	[ "$f" = include/kvmmem_compat.h ] && ignore=--ignore=LINUX_VERSION_CODE,CONSTANT_COMPARISON
+	# The selftests' header defines the attribute macros that user space
+	# lacks, as the kernel's compiler_attributes.h does.
+	[ "$f" = tests/selftests/selftest.h ] && ignore=--ignore=PREFER_DEFINED_ATTRIBUTE_MACRO
 	out=$("$cp" --strict --no-tree --quiet --show-types $ignore -f "$f" 2>&1)
 	if [ -z "$out" ]; then
 		echo "ok - checkpatch --strict $f"
