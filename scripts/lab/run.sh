@@ -118,6 +118,7 @@ exit \$(cat /tmp/lab-rc)
 EOF
 chmod +x "$logs/cmd.sh"
 : > "$logs/results.log"
+: > "$logs/timing.log"	# the same lines, each with the time it came (for the usual times)
 # A reset of the lab host (a triple fault leaves no kernel message) stops
 # it instead of ending QEMU; watch.py then keeps its CPUs' state in
 # stopped.log and quits QEMU, as it does at once on a power-off. A lab host
@@ -143,7 +144,8 @@ tail -n +1 -f --pid=$qpid "$logs/results.log" | while IFS= read -r l; do
 	KVMMEM-LIMIT\ *)
 		echo $(($(date +%s) + ${l#KVMMEM-LIMIT } + 30)) >"$logs/deadline.tmp"
 		mv "$logs/deadline.tmp" "$logs/deadline" ;;
-	*) printf '%s\n' "$l" ;;
+	*) printf '%s\n' "$l"
+	   printf '%(%s)T %s\n' -1 "$l" >>"$logs/timing.log" ;;
 	esac
 done &
 tpid=$!

@@ -17,9 +17,17 @@ trap '' PIPE
 
 # --- TAP (numbered by the runner outside the lab) -------------------------
 . "$TOP/tests/tap.sh"
-# expect DESC WANT GOT
-expect() {
-	if [ "$2" = "$3" ]; then ok "$1"; else nok "$1 (want '$2', got '$3')"; fi
+
+# neg ERRNO: a tiny VM's answer line for a hypercall that returned -ERRNO
+neg() { printf 'rax=0x%x' $((-$1)); }
+# sees FILE LINE DESC [SECONDS]: ok once FILE has the line LINE (20 s at
+# most), else not ok with FILE's last lines
+sees() {
+	if wait_until "${4:-20}" "grep -q '^$2\$' '$1'"; then
+		ok "$3"
+	else
+		nok "$3: $(tail -n 3 "$1" | tr '\n' ' ')"
+	fi
 }
 
 # wait_for SECONDS CMD...: poll CMD until it succeeds
@@ -162,6 +170,35 @@ tvm_kill() {
 	return 0
 }
 
+# --- Linux VMs' command channel ---------------------------------------------
+# A Linux VM of the lab (the introspector, a Linux target) runs
+# intro-loop.sh on a shared directory: a command written to cmd.N runs,
+# its output lands in out.N and its exit status in rc.N. The next N is kept
+# in a file, SEQ (callers are often subshells).
+# vm_send SHARE SEQ CMD: hand the VM a command; prints its N
+vm_send() {
+	local n
+	n=$(cat "$2")
+	echo $((n + 1)) >"$2"
+	printf '%s\n' "$3" >"$1/cmd.$n.tmp"
+	mv "$1/cmd.$n.tmp" "$1/cmd.$n"
+	echo "$n"
+}
+# vm_cmd WHO SHARE SEQ CMD SECONDS [ONTIMEOUT]: run CMD in the VM and print
+# its output; the exit status is CMD's. After SECONDS with no answer it
+# prints "WHO: timeout after ...", runs ONTIMEOUT and returns 124.
+vm_cmd() {
+	local n
+	n=$(vm_send "$2" "$3" "$4")
+	if ! wait_for "$5" test -e "$2/rc.$n"; then
+		echo "$1: timeout after ${5}s: $4"
+		[ -n "${6:-}" ] && "$6"
+		return 124
+	fi
+	cat "$2/out.$n"
+	return "$(cat "$2/rc.$n")"
+}
+
 # --- the introspector: a Linux VM under KVM ---------------------------------
 # intro_start [MEM]: boots it (INTRO_REBOOT=1: a reset reboots it instead of
 # ending QEMU; INTRO_CPU: its -cpu, qemu64 without SVM and VMX by default);
@@ -229,33 +266,23 @@ intro_start() {
 # The sequence number and the "dead" mark live in files: intro_run is
 # usually called in a command substitution, a subshell.
 intro_run() {
-	local n limit=${2:-60}
 	if [ -e "$LAB/intro.dead" ]; then
 		echo "intro_run: the introspector stopped answering earlier"
 		return 125
 	fi
-	n=$(cat "$LAB/intro.seq")
-	echo $((n + 1)) >"$LAB/intro.seq"
-	printf '%s\n' "$1" >"$INTRO_SHARE/cmd.$n.tmp"
-	mv "$INTRO_SHARE/cmd.$n.tmp" "$INTRO_SHARE/cmd.$n"
-	if ! wait_for "$limit" test -e "$INTRO_SHARE/rc.$n"; then
-		echo "intro_run: timeout after ${limit}s: $1"
-		touch "$LAB/intro.dead"
-		intro_log >&2
-		intro_hang_report >&2
-		return 124
-	fi
-	cat "$INTRO_SHARE/out.$n"
-	return "$(cat "$INTRO_SHARE/rc.$n")"
+	vm_cmd intro_run "$INTRO_SHARE" "$LAB/intro.seq" "$1" "${2:-60}" intro_dead
+}
+# intro_dead: what intro_run does when the introspector did not answer
+intro_dead() {
+	touch "$LAB/intro.dead"
+	intro_log >&2
+	intro_hang_report >&2
 }
 # intro_send CMD: hand the introspector a command and wait only until it
 # has started (for one that reboots it, say)
 intro_send() {
 	local n
-	n=$(cat "$LAB/intro.seq")
-	echo $((n + 1)) >"$LAB/intro.seq"
-	printf '%s\n' "$1" >"$INTRO_SHARE/cmd.$n.tmp"
-	mv "$INTRO_SHARE/cmd.$n.tmp" "$INTRO_SHARE/cmd.$n"
+	n=$(vm_send "$INTRO_SHARE" "$LAB/intro.seq" "$1")
 	wait_for 30 test -e "$INTRO_SHARE/out.$n"
 }
 # intro_rebooting: the introspector is being reset; its loop starts again.
@@ -338,19 +365,7 @@ lt_log() {
 	sed "s/^/# $1 VMM: /" "$LAB/$1-qemu.log" 2>/dev/null | tail -n 20
 	kill -0 "$(lt_pid "$1")" 2>/dev/null || { echo "# the $1 VMM has exited"; vm_deaths; }
 }
-lt_run() {
-	local n share=$LAB/$1-share limit=${3:-60}
-	n=$(cat "$LAB/$1.seq")
-	echo $((n + 1)) >"$LAB/$1.seq"
-	printf '%s\n' "$2" >"$share/cmd.$n.tmp"
-	mv "$share/cmd.$n.tmp" "$share/cmd.$n"
-	if ! wait_for "$limit" test -e "$share/rc.$n"; then
-		echo "lt_run: timeout after ${limit}s: $2"
-		return 124
-	fi
-	cat "$share/out.$n"
-	return "$(cat "$share/rc.$n")"
-}
+lt_run() { vm_cmd lt_run "$LAB/$1-share" "$LAB/$1.seq" "$2" "${3:-60}"; }
 lt_monitor() {
 	python3 - "$LAB/$1.mon" "$2" <<'PY'
 import socket, sys, time

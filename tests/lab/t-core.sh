@@ -10,7 +10,6 @@
 M=0x100000		# patterned target region
 C=0x200000		# target counter
 W=0x300000		# written by read-write tests
-neg() { printf 'rax=0x%x' $((-$1)); }
 # target_runs WHAT: the target VM is undisturbed (its vCPU still runs)
 target_runs() {
 	if tvm tgt gread $C | grep -q '^val='; then
@@ -472,12 +471,4 @@ for g in $("$BIN/kvmmem-host" list | awk 'NR > 1 { print $1 }'); do
 	"$BIN/kvmmem-host" revoke "$g"
 done
 tvm_stop tk; tvm_stop tj; tvm_stop ti; tvm_stop tgt
-wait_until 10 '[ "$(stat_of live_maps)" = 0 ]'
-expect "no mapping is left" "0" "$(stat_of live_maps)"
-wait_until 10 '[ "$(stat_of pinned_pages) $(stat_of held_pages)" = "0 0" ]'
-expect "no page is left pinned or held (module counters)" "0 0" "$(stat_of pinned_pages) $(stat_of held_pages)"
-expect "the host's pin counters are back to their baseline" "$pin0" "$(pins)"
-check "kvmmem_host unloads" rmmod kvmmem_host
-# vCPU stops of the tiny VMs (seen in the nested lab), for the record
-grep -h . "$LAB"/*.err 2>/dev/null | head -n 20 | sed 's/^/# tiny VM log: /'
-logs_clean
+end_checks "$pin0"

@@ -137,8 +137,4 @@ expect "... the target's memory is unchanged" "$tsum" "$(tsum_all)"
 check "... and the target VM still runs" has "$(tvm tgt gread 0x100000)" '^val='
 
 tvm_stop tgt
-wait_until 10 '[ "$(stat_of pinned_pages) $(stat_of held_pages)" = "0 0" ]'
-expect "no page is left pinned or held (module counters)" "0 0" "$(stat_of pinned_pages) $(stat_of held_pages)"
-expect "the host's pin counters are back to their baseline" "$pin0" "$(pins)"
-check "kvmmem_host unloads" rmmod kvmmem_host
-logs_clean
+end_checks "$pin0"

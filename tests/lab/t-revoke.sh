@@ -20,7 +20,6 @@ D=0xa000		# its batch descriptor
 HCB=0x4b4d4201
 HCW=0x4b4d4203
 PATTERN=0x723a6d656d6d766b	# "kvmmem:r", the revoked pattern's first word
-neg() { printf 'rax=0x%x' $((-$1)); }
 
 load_kvm
 load_host || { nok "kvmmem_host loads"; exit 1; }

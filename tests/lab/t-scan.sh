@@ -26,14 +26,6 @@ sharing() { cat "$KSM/pages_sharing"; }
 hold() {
 	intro_run "(/mnt/probe hold /mnt/scan.tok $2 0 30 > /mnt/$1.log 2>&1 &); sleep 1; head -1 /mnt/$1.log" >/dev/null
 }
-# sees NAME VALUE DESC: ok once NAME.log shows VALUE (20 s at most)
-sees() {
-	if wait_until 20 "grep -q '^$2\$' '$S/$1.log'"; then
-		ok "$3"
-	else
-		nok "$3: $(tail -n 3 "$S/$1.log" | tr '\n' ' ')"
-	fi
-}
 
 load_kvm
 load_host || { nok "kvmmem_host loads"; exit 1; }
@@ -99,7 +91,7 @@ hold hz $U
 expect "an untouched page maps (the zero page, nothing held but the mapping)" "0000000000000000" "$(sed -n 2p "$S/hz.log")"
 expect "... while the target's RSS stays the same" "$rss0" "$(rss_kb "$tpid")"
 tvm tr poke $U 0x5ca11ab1e0000001 >/dev/null
-sees hz 5ca11ab1e0000001 "... the target's first write to it shows in the introspector"
+sees "$S/hz.log" 5ca11ab1e0000001 "... the target's first write to it shows in the introspector"
 check "... through the target's MMU notifier (resyncs counter moved)" test "$(stat_of resyncs)" -gt "$resyncs"
 diag "stale window of that write: $(stat_of stale_last_us) us (from the target's invalidation to the switch)"
 
@@ -111,7 +103,7 @@ if ((ksm)); then
 	hold hk $P
 	expect "a KSM-merged page maps and stays shared" "$ksm0" "$(sharing)"
 	tvm tr poke $P 0x0123456789abcdef >/dev/null
-	sees hk 0123456789abcdef "... the target's write un-merges it and shows in the introspector"
+	sees "$S/hk.log" 0123456789abcdef "... the target's write un-merges it and shows in the introspector"
 	check "... through the notifier (resyncs counter moved)" test "$(stat_of resyncs)" -gt "$resyncs"
 	diag "the merged page read $want before; stale window of that write: $(stat_of stale_last_us) us"
 else
@@ -141,7 +133,7 @@ if modprobe zram num_devices=1 2>/dev/null && echo 256M > /sys/block/zram0/disks
 	out=$(intro_run "/mnt/probe batch /mnt/z.tok $A 1024 ok" 120)
 	expect "... a scan of the reclaimed range gives its exact bytes" "$asum" "$(sed -n 2p <<<"$out")"
 	tvm tz poke $H 0x00c0ffee00c0ffee >/dev/null
-	sees hp 00c0ffee00c0ffee "... the target's write to the mapped page, after reclaim, shows in the introspector"
+	sees "$S/hp.log" 00c0ffee00c0ffee "... the target's write to the mapped page, after reclaim, shows in the introspector"
 	intro_run "pkill -f 'hold /mnt/z.tok'; sleep 1" >/dev/null
 	tvm_stop tz
 else
@@ -156,7 +148,7 @@ expect "a mapped page of the target" "$(tvm tr peek $A 8 | sed 's/\(..\)/\1 /g' 
 	"$(sed -n 2p "$S/hu.log")"
 live=$(stat_of live_maps)
 expect "... its memslot is deleted (unplug), its memory still in its VMM" "ok" "$(tvm tr unplug)"
-sees hu 723a6d656d6d766b "... the mapping is revoked: it reads the revoked pattern"
+sees "$S/hu.log" 723a6d656d6d766b "... the mapping is revoked: it reads the revoked pattern"
 expect "... as is every live mapping of that slot ($live): the revocations are counted" "$((revoked + live))" "$(stat_of revoked)"
 
 intro_stop

@@ -19,7 +19,6 @@ WIN=0x1000000		# a window chunk (2 MiB aligned)
 HCB=0x4b4d4201
 HCW=0x4b4d4203
 PARAMS=/sys/module/kvmmem_host/parameters
-neg() { printf 'rax=0x%x' $((-$1)); }
 # ev NAME: the payload of every NAME event of the trace snapshot, in order
 ev() { grep -a " $1: " "$LAB/trace.txt" | sed "s/.* $1: //"; }
 # ended ID: grant ID's end event in the live trace, once there is one

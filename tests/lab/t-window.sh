@@ -18,14 +18,6 @@ K=5			# the slot the coherence checks watch
 SEED=13
 
 vmas() { wc -l < "/proc/$1/maps"; }
-# sees FILE VALUE DESC: ok once FILE shows VALUE (30 s at most)
-sees() {
-	if wait_until 30 "grep -q '^$2\$' '$1'"; then
-		ok "$3"
-	else
-		nok "$3: $(tail -n 3 "$1" | tr '\n' ' ')"
-	fi
-}
 le64() { tvm tw peek "$1" 8 | sed 's/\(..\)/\1 /g' | awk '{ for (i = NF; i; i--) printf "%s", $i }'; }
 
 load_kvm
@@ -101,14 +93,14 @@ check "... host memory per mapped page is at most 128 bytes ($(((bytes + 8 * NP)
 	test "$bytes" -gt 0 -a $(((bytes + 8 * NP) / NP)) -le 128
 
 # coherence: the target writes the page slot K shows
-sees "$S/wh.log" "$(le64 $((K * 4096)))" "... slot $K shows the target's page"
+sees "$S/wh.log" "$(le64 $((K * 4096)))" "... slot $K shows the target's page" 30
 tvm tw poke $((K * 4096)) 0x00c0ffee5107f00d >/dev/null
-sees "$S/wh.log" 00c0ffee5107f00d "... the target's write to it shows in the window"
+sees "$S/wh.log" 00c0ffee5107f00d "... the target's write to it shows in the window" 30
 
 # revocation while 1 GiB is mapped
 rev=$(stat_of revoked)
 "$BIN/kvmmem-host" revoke "$gid" >/dev/null
-sees "$S/wh.log" 723a6d656d6d766b "revoking the grant: the window's slots read the revoked pattern"
+sees "$S/wh.log" 723a6d656d6d766b "revoking the grant: the window's slots read the revoked pattern" 30
 expect "... all $NP slots were revoked, nothing stays held" "$((rev + NP)) 0" \
 	"$(stat_of revoked) $(stat_of held_pages)"
 intro_run "pkill -f 'probe window'; sleep 1" >/dev/null
