@@ -5,7 +5,7 @@
 # and the grant ioctl, each program a guest and its host in one file. They
 # print TAP of their own; a program that ends other than with status 0 or 1
 # (its checks failed) failed as a whole.
-# lab-typical: 20
+# lab-typical: 10
 . "$(dirname "$0")/lib.sh"
 
 load_kvm

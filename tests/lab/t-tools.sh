@@ -10,7 +10,7 @@
 # from a file, standard input and the environment, its delivery through a
 # hot-added port (to a VM named by pid, and by libvirt domain name), and
 # one clear line and the documented exit code for each error.
-# lab-typical: 120
+# lab-typical: 150
 . "$(dirname "$0")/lib.sh"
 
 MIB=64

@@ -7,7 +7,7 @@
 # then every event in the trace is checked, field by field, against what
 # was done, and no token (nor any 8 bytes in a row of one, in either byte
 # order) may appear in it.
-# lab-typical: 20
+# lab-typical: 45
 . "$(dirname "$0")/lib.sh"
 
 M=0x100000		# target region

@@ -8,7 +8,7 @@
 # through a read-write grant, revocation while mapped, unmap, the process's
 # exit and kill -9 of the introspector's VMM, each with exact counters.
 # lab-memory: 6G
-# lab-typical: 150
+# lab-typical: 160
 . "$(dirname "$0")/lib.sh"
 
 MIB=1024
