@@ -109,6 +109,10 @@ int kvmmem_linux_vtop(struct kvmmem_linux *lx, int pid, uint64_t va,
 		      uint64_t *pa);
 int kvmmem_linux_vread(struct kvmmem_linux *lx, int pid, uint64_t va,
 		       void *buf, size_t len);
+/* each page of [va, va + n * 4096): its physical address, or NO_PAGE */
+#define KVMMEM_LINUX_NO_PAGE	(~0ULL)
+int kvmmem_linux_vtop_range(struct kvmmem_linux *lx, int pid, uint64_t va,
+			    size_t n, uint64_t *pa);
 
 #define KVMMEM_LINUX_COMM_LEN	16
 #define KVMMEM_LINUX_NAME_LEN	64

@@ -346,6 +346,39 @@ int kvmmem_linux_vtop(struct kvmmem_linux *lx, int pid, uint64_t va,
 }
 
 /**
+ * kvmmem_linux_vtop_range() - translate the pages of a virtual range
+ * @lx: the view
+ * @pid: a process, or 0 for the kernel
+ * @va: the first page's address (page-aligned)
+ * @n: pages
+ * @pa: out: each page's physical address, or KVMMEM_LINUX_NO_PAGE where
+ *	it is not present (not mapped, swapped out)
+ *
+ * The process is looked up once, not once a page as kvmmem_linux_vtop()
+ * does.
+ *
+ * Return: 0, or -1 with errno set (ESRCH: no such process, or one without
+ * memory; EINVAL: @va not page-aligned).
+ */
+int kvmmem_linux_vtop_range(struct kvmmem_linux *lx, int pid, uint64_t va,
+			    size_t n, uint64_t *pa)
+{
+	uint64_t pgd;
+	size_t i;
+
+	if (va & 4095) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (root_of(lx, pid, &pgd))
+		return -1;
+	for (i = 0; i < n; i++)
+		if (lx_vtop(lx, pgd ? pgd : lx->pgd, va + i * 4096, &pa[i]))
+			pa[i] = KVMMEM_LINUX_NO_PAGE;
+	return 0;
+}
+
+/**
  * kvmmem_linux_vread() - read virtual memory
  * @lx: the view
  * @pid: a process, or 0 for the kernel
