@@ -76,6 +76,8 @@ if has unit; then
 	emit < <(tests/unit/deliver.sh build/bin/kvmmem-host)
 	echo "# --- unit: kvmmem-host's audit log (syslog) of refused grants and revokes"
 	emit < <(tests/unit/audit.sh build/bin/kvmmem-host 2>&1)
+	echo "# --- unit: evidence images (dump --format raw, lime, elf) of the seeds, read by crash and drgn"
+	emit < <(tests/unit/evidence.sh build/bin/kvmmem 2>&1)
 	echo "# --- unit: the Linux layer's parsers fuzzed over mutated images (ASan, UBSan)"
 	emit < <(tests/unit/lx-fuzz.sh build/bin/lx_fuzz build/bin/kvmmem 2>&1)
 fi

@@ -22,9 +22,13 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <nettle/sha2.h>
 
 #include "libkvmmem.h"
+#include "evidence.h"
 #include "linux-cmds.h"
+#include "mount.h"
+#include "yara-cmd.h"
 #include "port.h"
 
 /* Exit codes (also in kvmmem(1)) */
@@ -41,7 +45,6 @@ enum {
 #define PG		4096ULL
 #define CHUNK		(4ULL << 20)	/* bytes per read */
 #define PAT_MAX		256		/* bytes in a find pattern */
-#define LINUX_POOL	8192		/* pages kept mapped by the Linux commands */
 
 static const char usage[] =
 "usage: kvmmem [TOKEN OPTION] COMMAND ARGS...\n"
@@ -52,6 +55,13 @@ static const char usage[] =
 "  read GPA LEN [--raw]          print LEN bytes at GPA as a hex dump (or raw)\n"
 "  dump GPA LEN FILE             copy LEN bytes to FILE ('-': standard output);\n"
 "                                holes (not RAM) are skipped and read as zeros\n"
+"  dump --format raw|lime|elf FILE\n"
+"                                an evidence image of all the target's RAM\n"
+"                                ranges: raw (offset = address), LiME, or an\n"
+"                                ELF vmcore (Linux targets: for makedumpfile,\n"
+"                                crash, drgn); prints its SHA-256 and writes a\n"
+"                                record to FILE.json; with --image IMAGE,\n"
+"                                converts IMAGE instead\n"
 "  watch GPA LEN [-i MS] [-n N]  hex dump every MS ms (default 500), changed\n"
 "                                bytes highlighted; N rounds (default: forever)\n"
 "  find GPA LEN PATTERN          print the address of each match of PATTERN\n"
@@ -59,6 +69,15 @@ static const char usage[] =
 "  ranges                        print the target's RAM ranges that the grant\n"
 "                                covers: START END (hex, END exclusive)\n"
 "  save-token FILE               write the token to FILE (new, mode 0600)\n"
+"  yara RULES [--pid PID | --all]\n"
+"                                YARA rules over the live target, zero-copy:\n"
+"                                its physical memory, one process (Linux) or\n"
+"                                every process; a line per matching string:\n"
+"                                RULE pid= comm= va= pa= STRING\n"
+"  mount DIR [--foreground]      show the target as files, read-only (FUSE):\n"
+"                                DIR/pmem (offset = address, read live),\n"
+"                                DIR/ranges, DIR/vmcore (Linux targets);\n"
+"                                fusermount3 -u DIR ends it\n"
 "\n"
 "A Linux target, understood from its memory alone (KASLR and all; no\n"
 "debug package needed), like its own tools show it; --json for scripts:\n"
@@ -548,6 +567,107 @@ static int cmd_ranges(const char *tfile, int tstdin, int tport)
 	return ret;
 }
 
+/* kvmmem yara RULES [--pid PID | --all] */
+static int cmd_yara(int argc, char **argv, const char *tfile, int tstdin, int tport)
+{
+	int pid = 0, all = 0, ret, i;
+	struct kvmmem *km;
+	char key[17];
+	char *end;
+
+	if (optind + 2 > argc)
+		return fail(EX_BADUSE, "usage: kvmmem yara RULES [--pid PID | --all]");
+	for (i = optind + 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--all")) {
+			all = 1;
+		} else if (!strcmp(argv[i], "--pid") && i + 1 < argc) {
+			pid = strtol(argv[++i], &end, 10);
+			if (*end || pid <= 0)
+				return fail(EX_BADUSE, "yara: bad pid '%s'", argv[i]);
+		} else {
+			return fail(EX_BADUSE, "usage: kvmmem yara RULES [--pid PID | --all]");
+		}
+	}
+	if (pid && all)
+		return fail(EX_BADUSE, "yara: --pid or --all, not both");
+	km = open_handle(tfile, tstdin, tport, &ret, key, LINUX_POOL);
+	if (!km)
+		return ret;
+	ret = yara_cmd(km, argv[optind + 1], pid, all, key);
+	kvmmem_close(km);
+	return ret;
+}
+
+/* kvmmem mount DIR [--foreground] */
+static int cmd_mount(int argc, char **argv, const char *tfile, int tstdin, int tport,
+		     int foreground)
+{
+	char key[17], hex[160];
+	struct kvmmem *km;
+	int ret;
+
+	if (optind + 3 == argc && !strcmp(argv[optind + 2], "--foreground"))
+		foreground = 1;
+	else if (optind + 2 != argc)
+		return fail(EX_BADUSE, "usage: kvmmem mount DIR [--foreground]");
+	ret = read_token(tfile, tstdin, tport, hex, sizeof(hex));
+	if (ret)
+		return ret;
+	snprintf(key, sizeof(key), "%016" PRIx64, fnv64(hex));
+	/* a handle that cannot open gets the exit code of the other commands */
+	km = kvmmem_open(hex, 1);
+	if (!km) {
+		explicit_bzero(hex, sizeof(hex));
+		return fail(code_of(errno), "%s", kvmmem_strerror(errno));
+	}
+	kvmmem_close(km);
+	ret = mount_target(hex, argv[optind + 1], key, foreground);
+	explicit_bzero(hex, sizeof(hex));
+	return ret;
+}
+
+/* kvmmem dump --format FORMAT FILE (the option before or after dump) */
+static int dump_format(int argc, char **argv, const char *format, const char *image,
+		       const char *tfile, int tstdin, int tport)
+{
+	uint8_t digest[SHA256_DIGEST_SIZE];
+	struct sha256_ctx sha;
+	char key[17], hex[160], grant[17];
+	const char *path;
+	struct kvmmem *km;
+	int ret, i;
+
+	if (!format && optind + 4 == argc) {
+		format = argv[optind + 2];
+		path = argv[optind + 3];
+	} else if (format && optind + 2 == argc) {
+		path = argv[optind + 1];
+	} else {
+		return fail(EX_BADUSE, "usage: kvmmem dump --format raw|lime|elf FILE");
+	}
+	if (strcmp(argv[optind], "dump"))
+		return fail(EX_BADUSE, "--format goes with dump only");
+	if (image)
+		return evidence_dump(NULL, image, format, path, NULL, NULL);
+	/* the record names the grant by a digest of its token */
+	ret = read_token(tfile, tstdin, tport, hex, sizeof(hex));
+	if (ret)
+		return ret;
+	sha256_init(&sha);
+	sha256_update(&sha, strlen(hex), (const uint8_t *)hex);
+	sha256_digest(&sha, sizeof(digest), digest);
+	for (i = 0; i < 8; i++)
+		sprintf(grant + 2 * i, "%02x", digest[i]);
+	snprintf(key, sizeof(key), "%016" PRIx64, fnv64(hex));
+	km = kvmmem_open(hex, LINUX_POOL);
+	explicit_bzero(hex, sizeof(hex));
+	if (!km)
+		return fail(code_of(errno), "%s", kvmmem_strerror(errno));
+	ret = evidence_dump(km, NULL, format, path, grant, key);
+	kvmmem_close(km);
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -563,9 +683,13 @@ int main(int argc, char **argv)
 		{ "btf", required_argument, NULL, 'B' },
 		{ "rescan", no_argument, NULL, 'S' },
 		{ "system-map", required_argument, NULL, 'M' },
+		{ "format", required_argument, NULL, 'F' },
+		{ "foreground", no_argument, NULL, 'G' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *tfile = NULL, *cmd, *image = NULL, *btf = NULL, *sysmap = NULL;
+	const char *format = NULL;
+	int foreground = 0;
 	uint8_t pat[PAT_MAX];
 	size_t plen = 0;
 	int c, tstdin = 0, tport = 0, raw = 0, ret, rescan = 0;
@@ -591,6 +715,8 @@ int main(int argc, char **argv)
 		case 'B': btf = optarg; break;
 		case 'S': rescan = 1; break;
 		case 'M': sysmap = optarg; break;
+		case 'F': format = optarg; break;
+		case 'G': foreground = 1; break;
 		default:
 			return fail(EX_BADUSE, "see kvmmem --help");
 		}
@@ -599,6 +725,10 @@ int main(int argc, char **argv)
 		return save_token(argv[optind + 1], tfile, tstdin, tport);
 	if (optind + 1 == argc && !strcmp(argv[optind], "ranges"))
 		return cmd_ranges(tfile, tstdin, tport);
+	if (optind < argc && !strcmp(argv[optind], "mount"))
+		return cmd_mount(argc, argv, tfile, tstdin, tport, foreground);
+	if (optind < argc && !strcmp(argv[optind], "yara"))
+		return cmd_yara(argc, argv, tfile, tstdin, tport);
 	if (optind < argc && linux_is_cmd(argv[optind])) {
 		if (image)
 			return linux_cmd(NULL, image, btf, sysmap, NULL,
@@ -612,8 +742,11 @@ int main(int argc, char **argv)
 		kvmmem_close(km);
 		return ret;
 	}
+	if (format || (optind + 2 < argc && !strcmp(argv[optind], "dump") &&
+		       !strcmp(argv[optind + 1], "--format")))
+		return dump_format(argc, argv, format, image, tfile, tstdin, tport);
 	if (image)
-		return fail(EX_BADUSE, "--image goes with the Linux commands only");
+		return fail(EX_BADUSE, "--image goes with the Linux commands and dump --format only");
 	if (optind + 3 > argc)
 		return fail(EX_BADUSE, "a command, an address and a length are needed: see kvmmem --help");
 	cmd = argv[optind];

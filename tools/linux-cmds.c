@@ -25,7 +25,6 @@ static const char *prog = "kvmmem";
 #include "fail.h"
 
 #define VREAD_MAX	(64ULL << 20)
-#define CACHE_DIR	"/run/kvmmem"
 
 /* Options of the Linux commands. */
 struct lopts {
@@ -383,6 +382,18 @@ static int sym_line(void *ctx, uint64_t addr, char type, const char *name)
 	(void)ctx;
 	printf("%016" PRIx64 " %c %s\n", addr, type, name);
 	return 0;
+}
+
+/**
+ * linux_warn_quiet() - a Linux view's warnings, dropped (for the views
+ * that only describe the target: its uname in a record, its vmcore)
+ * @ctx: unused
+ * @msg: unused
+ */
+void linux_warn_quiet(void *ctx, const char *msg)
+{
+	(void)ctx;
+	(void)msg;
 }
 
 static void warn_stderr(void *ctx, const char *msg)

@@ -9,9 +9,10 @@
 # written to /dev/kmsg just before), a stopped process's maps and buffer,
 # linux_banner; the same commands on a raw image of the paused target; a
 # forged VMCOREINFO planted by a target process; a rootkit-like module
-# that unlinks a task and itself (--hidden); and a target of the other
-# kernel (the cross pair).
-# lab-typical: 260
+# that unlinks a task and itself (--hidden); evidence images of the paused
+# target (raw, LiME, an ELF vmcore) read by makedumpfile, crash and drgn;
+# and a target of the other kernel (the cross pair).
+# lab-typical: 480
 # lab-memory: 3G
 . "$(dirname "$0")/lib.sh"
 . "$TOP/scripts/kernels.sh"
@@ -31,7 +32,7 @@ if ! intro_start 768; then
 fi
 intro_run "modprobe kvmmem_guest" >/dev/null
 cp "$BIN/kvmmem" "$INTRO_SHARE/"
-grant "$INTRO_SHARE/t.tok" "$(lt_pid tgt)" "$(intro_pid)" >/dev/null
+gid=$(grant "$INTRO_SHARE/t.tok" "$(lt_pid tgt)" "$(intro_pid)")
 # kv ARGS: kvmmem in the introspector on the target; standard output only
 kv() { intro_run "$K --token-file /mnt/t.tok $* 2>/dev/null" 120; }
 
@@ -144,7 +145,11 @@ expect "kvmmem lsmod --hidden: the module that unlinked itself" "kvmmem_hide" \
 
 diag "t=$SECONDS s: image"
 # --- the same commands on a raw image of the paused target --------------------------
+# the target's log up to a mark, just before the pause (for makedumpfile below)
+mark2="kvmmem t-linux pause $RANDOM$RANDOM"
+lt_run tgt "echo '$mark2' > /dev/kmsg; dmesg" >"$LAB/dmesg-paused"
 lt_monitor tgt stop >/dev/null
+upto "$LAB/dmesg-paused" "$mark2" >"$LAB/dmesg-paused.end"
 end=$(kv ranges | tail -n 1 | awk '{ print $2 }')
 out=$(intro_run "$K --token-file /mnt/t.tok dump 0 $end /tmp/img.raw; echo rc=\$?" 300)
 diag "dump of the paused target: $(tr '\n' ' ' <<<"$out")"
@@ -156,11 +161,104 @@ for c in "uname -a" "ps -T" "lsmod" "dmesg" "maps $vpid"; do
 	[ "$want" = "$got" ] && continue
 	intro_run "head -c 600 /tmp/img.err; ls -l /tmp/img.raw; free -m; dmesg | tail -n 5" | diag
 done
+
+diag "t=$SECONDS s: evidence images"
+# --- evidence images of the paused target, read by Debian's forensic tools ---------
+# (tests/unit/evidence.sh checks their shape on the seeds; here, a whole image)
+E="/usr/bin/python3 $TOP/tests/lab/evidence.py"
+ev() {	# FORMAT: kvmmem dump --format FORMAT /tmp/ev.FORMAT; its exit status
+	intro_run "$K --token-file /mnt/t.tok dump --format $1 /tmp/ev.$1 >/tmp/ev.out 2>/tmp/ev.err; echo rc=\$?; head -c 300 /tmp/ev.err" 300
+}
+out=$(ev raw)
+expect "kvmmem dump --format raw of the paused target: exit status 0" "rc=0" "$(head -n 1 <<<"$out")"
+[ "$(head -n 1 <<<"$out")" = rc=0 ] || diag <<<"$out"
+expect "... cmp: the same bytes as kvmmem dump 0 END" "same" \
+	"$(intro_run "cmp /tmp/img.raw /tmp/ev.raw 2>&1 && echo same")"
 intro_run "rm -f /tmp/img.raw" >/dev/null
+expect "... its SHA-256, printed and in its record, is sha256sum's" "3 1" \
+	"$(intro_run "(cat /tmp/ev.out; sha256sum /tmp/ev.raw; $E record /tmp/ev.raw.json | awk '{ print \$1 \"  /tmp/ev.raw\" }') | sort | uniq -c | awk '{ print \$1, NR }'")"
+# --- kvmmem mount: the paused target as files (FUSE) -----------------------------
+intro_run "modprobe fuse 2>/dev/null; mkdir -p /tmp/m" >/dev/null
+mnt() {	# TOKENFILE: mount the target at /tmp/m, in the background
+	intro_run "setsid $K --token-file $1 mount /tmp/m --foreground </dev/null >/tmp/m.log 2>&1 &
+for i in \$(seq 300); do [ -e /tmp/m/pmem ] && break; sleep 0.2; done; ls /tmp/m | paste -sd' '" 120
+}
+expect "kvmmem mount: DIR/pmem, DIR/ranges and DIR/vmcore" "pmem ranges vmcore" "$(mnt /mnt/t.tok)"
+expect "... DIR/ranges is kvmmem ranges" "$(kv ranges)" "$(intro_run "cat /tmp/m/ranges")"
+expect "... DIR/pmem ends where the last range ends" "$((end))" "$(intro_run "stat -c %s /tmp/m/pmem")"
+expect "... SEEK_DATA and SEEK_HOLE give the ranges" "$(kv ranges)" "$(intro_run "$E seek /tmp/m/pmem")"
+expect "... cmp: DIR/pmem has the bytes of kvmmem dump --format raw (32 MiB of RAM from 16 MiB)" "same" \
+	"$(intro_run "cmp -n 33554432 -i 16777216 /tmp/m/pmem /tmp/ev.raw 2>&1 && echo same" 300)"
+intro_run "makedumpfile --dump-dmesg /tmp/m/vmcore /tmp/m.dmesg >/tmp/md.out 2>&1; cat /tmp/m.dmesg; rm -f /tmp/m.dmesg" 300 \
+	>"$LAB/dmesg-mount"
+upto "$LAB/dmesg-mount" "$mark2" >"$LAB/dmesg-mount.end"
+check "... makedumpfile --dump-dmesg DIR/vmcore: the target's dmesg" \
+	test -s "$LAB/dmesg-paused.end" -a "$(md5sum <"$LAB/dmesg-paused.end")" = "$(md5sum <"$LAB/dmesg-mount.end")"
+expect "... crash --osrelease DIR/vmcore" "$GKVER" "$(intro_run "crash --osrelease /tmp/m/vmcore 2>&1")"
+expect "... drgn reads DIR/vmcore" "$GKVER $GKVER" "$(intro_run "$E drgn /tmp/m/vmcore 2>&1 | tail -n 1" 120)"
+out=$(ev lime)
+expect "kvmmem dump --format lime: exit status 0" "rc=0" "$(head -n 1 <<<"$out")"
+expect "... a LiME header per RAM range, with the raw image's bytes" \
+	"ok $(kv ranges | wc -l) ranges" \
+	"$(intro_run "$E lime /tmp/ev.lime /tmp/ev.raw '$(kv ranges | paste -sd' ')'; rm -f /tmp/ev.lime /tmp/ev.raw")"
+out=$(ev elf)
+expect "kvmmem dump --format elf (a live vmcore): exit status 0" "rc=0" "$(head -n 1 <<<"$out")"
+intro_run "makedumpfile --dump-dmesg /tmp/ev.elf /tmp/ev.dmesg >/tmp/md.out 2>&1; cat /tmp/ev.dmesg" 300 \
+	>"$LAB/dmesg-makedumpfile"
+upto "$LAB/dmesg-makedumpfile" "$mark2" >"$LAB/dmesg-makedumpfile.end"
+check "makedumpfile --dump-dmesg on it (no vmlinux): the target's dmesg, up to a line written before the pause" \
+	test -s "$LAB/dmesg-paused.end" -a "$(md5sum <"$LAB/dmesg-paused.end")" = "$(md5sum <"$LAB/dmesg-makedumpfile.end")"
+diff "$LAB/dmesg-paused.end" "$LAB/dmesg-makedumpfile.end" | head -n 6 | diag
+intro_run "tail -n 3 /tmp/md.out" | diag
+expect "makedumpfile -d 31 -c on it writes a filtered kdump image" "rc=0 KDUMP" \
+	"$(intro_run "makedumpfile -d 31 -c /tmp/ev.elf /tmp/ev.kdump >/tmp/md.out 2>&1; echo rc=\$? \$(head -c 5 /tmp/ev.kdump); rm -f /tmp/ev.kdump" 300)"
+expect "drgn reads init_uts_ns's release, at its virtual and its physical address" "$GKVER $GKVER" \
+	"$(intro_run "$E drgn /tmp/ev.elf 2>&1 | tail -n 1; rm -f /tmp/ev.elf" 120)"
 lt_monitor tgt cont >/dev/null
 alive=$(lt_run tgt 'echo ok')
 expect "the target runs on after the pause" ok "$alive"
 [ "$alive" = ok ] || lt_log tgt
+
+# --- the file view of the running target: live reads, revocation, unmount -------
+jiffies=$(kv "kallsyms | awk '\$3 == \"jiffies_64\" { print \$1 }'")
+pbase=$(kv "vmcoreinfo | sed -n 's/^NUMBER(phys_base)=//p'")
+expect "kvmmem mount: the next read() of DIR/pmem shows the target's writes (jiffies_64 by its physical address)" \
+	"changed" "$(intro_run "$E live /tmp/m/pmem $jiffies $pbase")"
+# --- YARA: a 64-byte marker that a target process derives and holds in its heap,
+# and another split across two pages that are not physically adjacent
+mpid=$(lt_run tgt "/usr/bin/python3 $TOP/tests/lab/marker.py /mnt/marker >/dev/null 2>&1 & echo \$!")
+wait_for 60 test -s "$TS/marker" || diag "the marker process did not start"
+m1=$(awk '$1 == "m1" { print $2 }' "$TS/marker")
+read -r m2 m2va m2pa m2pb <<<"$(awk '$1 == "m2" { print $2, $3, $4, $5 }' "$TS/marker")"
+printf 'rule m1 { strings: $a = { %s } condition: $a }\nrule m2 { strings: $a = { %s } condition: $a }\n' \
+	"$m1" "$m2" >"$INTRO_SHARE/rules.yar"
+expect "yara on DIR/pmem finds the marker in the process's heap" "m1 /tmp/m/pmem" \
+	"$(intro_run "yara /mnt/rules.yar /tmp/m/pmem 2>&1 | sort -u" 300)"
+expect "kvmmem yara (physical memory) finds it" "m1 pid=- comm=- va=-" \
+	"$(intro_run "$K --token-file /mnt/t.tok yara /mnt/rules.yar 2>&1 | cut -d' ' -f1-4 | sort -u" 300)"
+out=$(intro_run "$K --token-file /mnt/t.tok yara /mnt/rules.yar --pid $mpid 2>&1" 300)
+expect "kvmmem yara --pid: in that process" "m1 pid=$mpid comm=python3" \
+	"$(grep '^m1 ' <<<"$out" | cut -d' ' -f1-3 | sort -u)"
+expect "kvmmem yara --pid: the marker across two pages that are not physically adjacent (0x$m2pa, next page 0x$m2pb)" \
+	"m2 pid=$mpid comm=python3 va=0x$m2va pa=0x$m2pa" "$(grep '^m2 ' <<<"$out" | cut -d' ' -f1-5)"
+[ -n "$(grep '^m2 ' <<<"$out")" ] || diag <<<"$out"
+out=$(intro_run "$K --token-file /mnt/t.tok yara /mnt/rules.yar --all 2>&1" 600)
+expect "kvmmem yara --all names the process, and only it" "m1 pid=$mpid comm=python3" \
+	"$(grep '^m1 ' <<<"$out" | cut -d' ' -f1-3 | sort -u | paste -sd' ')"
+lt_run tgt "kill $mpid" >/dev/null
+intro_run "cat /tmp/m/pmem >/dev/null & sleep 1; pkill -9 -f 'mount /tmp/m'; sleep 0.5; fusermount3 -u /tmp/m 2>/dev/null || umount -l /tmp/m" >/dev/null
+wait_until 10 '[ "$(stat_of live_maps)" = 0 ]'
+expect "... kill -9 of the daemon during a read: nothing is mapped on the host" "0" "$(stat_of live_maps)"
+expect "... mounted again" "pmem ranges vmcore" "$(mnt /mnt/t.tok)"
+"$BIN/kvmmem-host" revoke "$gid" >/dev/null
+out=$(intro_run "dd if=/tmp/m/pmem of=/dev/null bs=4096 count=1 skip=256 2>&1; echo rc=\$?")
+check "... after the grant is revoked, a read fails with EIO ($(tail -n 1 <<<"$out"))" \
+	grep -q "Input/output error" <<<"$out"
+check "... with a log line" intro_run "grep -q 'read of pmem at .*: ' /tmp/m.log"
+intro_run "fusermount3 -u /tmp/m; for i in \$(seq 100); do pgrep -f 'mount /tmp/m' >/dev/null || break; sleep 0.1; done" >/dev/null
+wait_until 10 '[ "$(stat_of live_maps)" = 0 ]'
+expect "... unmounted (fusermount3 -u): the daemon is gone and nothing is mapped on the host" "0 0" \
+	"$(intro_run "pgrep -fc 'mount /tmp/m'") $(stat_of live_maps)"
 
 diag "t=$SECONDS s: cross pair"
 # --- the cross pair: a target of the other kernel -----------------------------------

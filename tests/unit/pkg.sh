@@ -399,10 +399,13 @@ check "kvmmem-dkms: architecture all, depends on dkms, postinst adds it to DKMS"
 	       dpkg-deb -f '$dkms' Depends | grep -q '^dkms' &&
 	       grep -q 'DKMS_NAME=kvmmem\$' '$T/ctl/dkms/postinst' &&
 	       grep -q 'common.postinst' '$T/ctl/dkms/postinst'"
-check "kvmmem-tools: amd64, depends on libkmod2, recommends kvmmem-dkms" \
+check "kvmmem-tools: amd64, depends on libkmod2, libfuse3, nettle and libyara, recommends kvmmem-dkms and fuse3" \
 	sh -c "[ \"\$(dpkg-deb -f '$tools' Architecture)\" = amd64 ] &&
 	       dpkg-deb -f '$tools' Depends | grep -q 'libkmod2' &&
-	       [ \"\$(dpkg-deb -f '$tools' Recommends)\" = kvmmem-dkms ]"
+	       dpkg-deb -f '$tools' Depends | grep -q 'libfuse3' &&
+	       dpkg-deb -f '$tools' Depends | grep -q 'libnettle' &&
+	       dpkg-deb -f '$tools' Depends | grep -q 'libyara' &&
+	       [ \"\$(dpkg-deb -f '$tools' Recommends)\" = 'kvmmem-dkms, fuse3' ]"
 check "kvmmem-tools: postinst enables kvmmem-guest.service, the modprobe.d file is a conffile" \
 	sh -c "grep -q \"deb-systemd-helper enable 'kvmmem-guest.service'\" '$T/ctl/tools/postinst' &&
 	       grep -qx /etc/modprobe.d/kvmmem-host.conf '$T/ctl/tools/conffiles'"

@@ -29,7 +29,7 @@ if "$K" --help | grep -q '^usage: kvmmem' && [ "${PIPESTATUS[0]}" = 0 ]; then
 else
 	echo "not ok - kvmmem --help"
 fi
-for c in read dump watch find; do
+for c in read dump watch find mount yara; do
 	grep -q "^  $c " < <("$K" --help) && echo "ok - kvmmem --help documents $c" ||
 		echo "not ok - kvmmem --help documents $c"
 done
@@ -51,6 +51,14 @@ case1 "a token that is not 64 hex digits (environment)" 3 "the token is not 64 h
 case1 "an empty standard input" 3 "the token is not 64 hex digits" "$K" --token-stdin read 0 16
 case1 "a good token but no device" 4 "no /dev/kvmmem: is the kvmmem_guest module loaded?" "$K" --token-file "$T/good.tok" read 0 16
 case1 "a good token from the environment, no device" 4 "no /dev/kvmmem" env KVMMEM_TOKEN="$(cat "$T/good.tok")" "$K" read 0x1000 4K
+case1 "yara without rules" 2 "usage: kvmmem yara RULES [--pid PID | --all]" "$K" yara
+case1 "yara with --pid and --all" 2 "yara: --pid or --all, not both" "$K" yara "$T/r" --pid 1 --all
+case1 "yara with a bad pid" 2 "yara: bad pid 'x'" "$K" yara "$T/r" --pid x
+case1 "yara with a good token, no device" 4 "no /dev/kvmmem" "$K" --token-file "$T/good.tok" yara "$T/r"
+case1 "mount without a directory" 2 "usage: kvmmem mount DIR [--foreground]" "$K" mount
+case1 "mount with a good token, no device" 4 "no /dev/kvmmem" "$K" --token-file "$T/good.tok" mount "$T"
+case1 "dump --format without a file" 2 "usage: kvmmem dump --format raw|lime|elf FILE" "$K" dump --format raw
+case1 "dump --format with a good token, no device" 4 "no /dev/kvmmem" "$K" --token-file "$T/good.tok" dump --format elf "$T/x"
 out=$(bash -c "'$K' --token-stdin read 0 16 2>&1 >/dev/null < '$T/good.tok'"; echo "rc=$?")
 expect_line="kvmmem: no /dev/kvmmem: is the kvmmem_guest module loaded?"
 [ "$out" = "$expect_line"$'\n'"rc=4" ] && echo "ok - kvmmem: a good token from standard input, no device (exit 4)" ||
