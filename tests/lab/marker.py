@@ -42,7 +42,10 @@ for _ in range(64):
     p1, p2 = pfn(va), pfn(va + 4096)
     if p1 is not None and p2 is not None and p2 != p1 + 1:
         break
-    keep.append(mm)  # physically adjacent: keep it (so the next differs)
+    # physically adjacent: m2 would be whole in physical memory; wipe it,
+    # and keep the mapping, so that the next try gets other pages
+    mm[4096 - 32:4096 + 32] = bytes(64)
+    keep.append(mm)
 else:
     sys.exit("no two virtually adjacent pages that are not physically adjacent")
 with open(sys.argv[1] + ".tmp", "w") as f:

@@ -267,7 +267,7 @@ if [ "$GKVER" != "$(kver_61)" ]; then
 	skip "the cross pair" "it runs in the 6.1 lab host (a $OTHER target, a $GKVER introspector)"
 elif [ -z "$OTHER" ] || ! [ -s "$TOP/build/lab/$OTHER/initramfs.cpio" ]; then
 	skip "the cross pair" "no other kernel's lab initramfs (build/lab/$OTHER)"
-elif lt_start x "$OTHER" 160; then
+elif lt_start x "$OTHER" 256; then
 	grant "$INTRO_SHARE/x.tok" "$(lt_pid x)" "$(intro_pid)" >/dev/null
 	kx() { intro_run "$K --token-file /mnt/x.tok $* 2>/dev/null" 120; }
 	expect "cross pair: kvmmem uname on a $OTHER target from a $GKVER introspector" \
