@@ -30,14 +30,22 @@ sees() {
 	fi
 }
 
+# nap SECONDS: sleep without a fork. A lab host under TCG takes about 25 ms
+# to fork and exec sleep(1), and the polls below run thousands of times:
+# read -t on a FIFO that nobody writes waits in the shell itself.
+mkfifo "$LAB/nap.$$" 2>/dev/null
+exec {NAP_FD}<>"$LAB/nap.$$"
+rm -f "$LAB/nap.$$"
+nap() { read -r -t "$1" -u "$NAP_FD" _; return 0; }
 # wait_for SECONDS CMD...: poll CMD until it succeeds
 wait_for() {
 	local end=$((SECONDS + $1))
 	shift
 	until "$@"; do
 		[ $SECONDS -ge $end ] && return 1
-		sleep 0.1
+		nap 0.05
 	done
+	return 0
 }
 
 # stacks [PID]: kernel stacks of PID's threads and of every task asleep
@@ -57,8 +65,9 @@ wait_until() {
 	local end=$((SECONDS + $1))
 	until eval "$2"; do
 		[ $SECONDS -ge $end ] && return 1
-		sleep 0.1
+		nap 0.05
 	done
+	return 0
 }
 
 # --- host side -------------------------------------------------------------
@@ -142,14 +151,27 @@ tvm() {
 	local n=$1 fd lines
 	shift
 	fd=TVM_FD_$n
-	lines=$(wc -l <"$LAB/$n.out")
+	tvm_read "$n"
+	lines=$TVM_N
 	echo "$*" >&"${!fd}"
-	if ! wait_until "${TVM_WAIT:-30}" '[ "$(wc -l <"$LAB/$n.out")" -gt "$lines" ]'; then
+	if ! wait_until "${TVM_WAIT:-30}" 'tvm_read "$n"; [ "$TVM_N" -gt "$lines" ]'; then
 		echo "timeout"
 		stacks "$(tvm_pid "$n")" >&2
 		return 1
 	fi
-	tail -n 1 "$LAB/$n.out"
+	printf '%s\n' "$TVM_LAST"
+}
+# tvm_read NAME: TVM_N, how many whole lines NAME's answers hold, and
+# TVM_LAST, the last of them, read by the shell itself (a poll that forks
+# wc and tail costs more than the tiny VM's answer)
+tvm_read() {
+	local -a l
+	mapfile l <"$LAB/$1.out"
+	TVM_N=${#l[@]}
+	[ "$TVM_N" -gt 0 ] && [ "${l[-1]: -1}" != $'\n' ] && TVM_N=$((TVM_N - 1))
+	TVM_LAST=
+	[ "$TVM_N" -gt 0 ] && TVM_LAST=${l[TVM_N - 1]%$'\n'}
+	return 0
 }
 tvm_pid() { local p=TVM_PID_$1; echo "${!p}"; }
 tvm_stop() {
@@ -172,31 +194,39 @@ tvm_kill() {
 
 # --- Linux VMs' command channel ---------------------------------------------
 # A Linux VM of the lab (the introspector, a Linux target) runs
-# intro-loop.sh on a shared directory: a command written to cmd.N runs,
-# its output lands in out.N and its exit status in rc.N. The next N is kept
-# in a file, SEQ (callers are often subshells).
-# vm_send SHARE SEQ CMD: hand the VM a command; prints its N
+# intro-loop.sh on a shared directory: a command written to cmd.N runs once
+# go.N appears, its output lands in out.N and its exit status in rc.N
+# (written whole, by one write). The next N is kept in a file, SEQ (callers
+# are often subshells). Nothing here forks but the callers' $(...): a
+# command's round trip was 0.8 s when each step ran cat, mv and sleep.
+# vm_send SHARE SEQ CMD: hand the VM a command; VM_N is its N
 vm_send() {
-	local n
-	n=$(cat "$2")
-	echo $((n + 1)) >"$2"
-	printf '%s\n' "$3" >"$1/cmd.$n.tmp"
-	mv "$1/cmd.$n.tmp" "$1/cmd.$n"
-	echo "$n"
+	read -r VM_N <"$2"
+	echo $((VM_N + 1)) >"$2"
+	printf '%s\n' "$3" >"$1/cmd.$VM_N"
+	: >"$1/go.$VM_N"
 }
 # vm_cmd WHO SHARE SEQ CMD SECONDS [ONTIMEOUT]: run CMD in the VM and print
 # its output; the exit status is CMD's. After SECONDS with no answer it
 # prints "WHO: timeout after ...", runs ONTIMEOUT and returns 124.
 vm_cmd() {
-	local n
-	n=$(vm_send "$2" "$3" "$4")
-	if ! wait_for "$5" test -e "$2/rc.$n"; then
+	local rc
+	vm_send "$2" "$3" "$4"
+	if ! wait_for "$5" test -s "$2/rc.$VM_N"; then
 		echo "$1: timeout after ${5}s: $4"
 		[ -n "${6:-}" ] && "$6"
 		return 124
 	fi
-	cat "$2/out.$n"
-	return "$(cat "$2/rc.$n")"
+	vm_out "$2/out.$VM_N"
+	read -r rc <"$2/rc.$VM_N"
+	return "$rc"
+}
+# vm_out FILE: FILE as it is, as cat prints it, without a fork
+vm_out() {
+	local -a l
+	mapfile l <"$1"
+	[ ${#l[@]} -gt 0 ] && printf '%s' "${l[@]}"
+	return 0
 }
 
 # --- the introspector: a Linux VM under KVM ---------------------------------
@@ -281,13 +311,12 @@ intro_dead() {
 # intro_send CMD: hand the introspector a command and wait only until it
 # has started (for one that reboots it, say)
 intro_send() {
-	local n
-	n=$(vm_send "$INTRO_SHARE" "$LAB/intro.seq" "$1")
-	wait_for 30 test -e "$INTRO_SHARE/out.$n"
+	vm_send "$INTRO_SHARE" "$LAB/intro.seq" "$1"
+	wait_for 30 test -e "$INTRO_SHARE/out.$VM_N"
 }
 # intro_rebooting: the introspector is being reset; its loop starts again.
 intro_rebooting() {
-	rm -f "$INTRO_SHARE"/ready "$INTRO_SHARE"/cmd.* "$INTRO_SHARE"/out.* "$INTRO_SHARE"/rc.*
+	rm -f "$INTRO_SHARE"/ready "$INTRO_SHARE"/cmd.* "$INTRO_SHARE"/go.* "$INTRO_SHARE"/out.* "$INTRO_SHARE"/rc.*
 	echo 0 >"$LAB/intro.seq"
 }
 intro_pid() { echo "$INTRO_PID"; }
