@@ -36,8 +36,10 @@ h2 = hashlib.sha256(b"m2b" + seed).digest()
 keep = []
 for _ in range(64):
     mm = mmap.mmap(-1, 8192)
-    mm[4096 - 32:4096] = h1
+    # the second page first: the allocator tends to hand out ascending
+    # frames to back-to-back faults, which would make the pages adjacent
     mm[4096:4096 + 32] = h2
+    mm[4096 - 32:4096] = h1
     va = ctypes.addressof(ctypes.c_char.from_buffer(mm))
     p1, p2 = pfn(va), pfn(va + 4096)
     if p1 is not None and p2 is not None and p2 != p1 + 1:

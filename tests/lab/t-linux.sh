@@ -226,8 +226,8 @@ expect "kvmmem mount: the next read() of DIR/pmem shows the target's writes (jif
 	"changed" "$(intro_run "$E live /tmp/m/pmem $jiffies $pbase")"
 # --- YARA: a 64-byte marker that a target process derives and holds in its heap,
 # and another split across two pages that are not physically adjacent
-mpid=$(lt_run tgt "/usr/bin/python3 $TOP/tests/lab/marker.py /mnt/marker >/dev/null 2>&1 & echo \$!")
-wait_for 60 test -s "$TS/marker" || diag "the marker process did not start"
+mpid=$(lt_run tgt "/usr/bin/python3 $TOP/tests/lab/marker.py /mnt/marker >/dev/null 2>/mnt/marker.err & echo \$!")
+wait_for 60 test -s "$TS/marker" || diag "the marker process did not start: $(cat "$TS/marker.err")"
 m1=$(awk '$1 == "m1" { print $2 }' "$TS/marker")
 read -r m2 m2va m2pa m2pb <<<"$(awk '$1 == "m2" { print $2, $3, $4, $5 }' "$TS/marker")"
 printf 'rule m1 { strings: $a = { %s } condition: $a }\nrule m2 { strings: $a = { %s } condition: $a }\n' \
