@@ -109,7 +109,8 @@ static const char usage[] =
 "  KVMMEM_TOKEN                  an environment variable\n"
 "  --token-port                  the virtio-serial port " KVMMEM_TOKEN_PORT ",\n"
 "                                where kvmmem-host grant --deliver puts it\n"
-"                                (read once: waits up to 30 s for it)\n"
+"                                (read once: waits up to 30 s for it,\n"
+"                                KVMMEM_PORT_WAIT seconds if set)\n"
 "\n"
 "GPA and LEN take 0x prefixes and K, M, G suffixes.\n"
 "Exit codes: 0 done (find: found), 1 read failed, 2 usage, 3 token,\n"
@@ -160,6 +161,17 @@ static int parse_size(const char *s, uint64_t *out)
 
 #define PORT_WAIT_MS	30000
 
+/* How long --token-port waits: KVMMEM_PORT_WAIT seconds, else 30 s. */
+static long long port_wait_ms(void)
+{
+	const char *env = getenv("KVMMEM_PORT_WAIT");
+	uint64_t s;
+
+	if (env && !parse_size(env, &s) && s <= 3600)
+		return s * 1000;
+	return PORT_WAIT_MS;
+}
+
 /* The token port's device: udev's name for it, or the vport sysfs names. */
 static int open_port(void)
 {
@@ -208,7 +220,7 @@ static int port_token(char *hex, size_t size)
 	ssize_t n;
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
-	end = t.tv_sec * 1000LL + t.tv_nsec / 1000000 + PORT_WAIT_MS;
+	end = t.tv_sec * 1000LL + t.tv_nsec / 1000000 + port_wait_ms();
 	for (;;) {
 		p.fd = open_port();
 		while (p.fd >= 0 && len + 1 < size && !memchr(hex, '\n', len)) {

@@ -45,6 +45,7 @@ case1 "watch of too much" 2 "watch: at most 4096 bytes" "$K" watch 0 8192
 case1 "an unexpected argument" 2 "unexpected 'extra'" "$K" read 0 16 extra
 case1 "a token on the command line is refused" 2 "never taken on the command line" "$K" --token abc read 0 16
 case1 "no token" 3 "no token: use --token-file FILE, --token-stdin, --token-port or KVMMEM_TOKEN" "$K" read 0 16
+case1 "no token port, KVMMEM_PORT_WAIT=0: at once" 3 "no token port org.kvmmem.token" env KVMMEM_PORT_WAIT=0 "$K" --token-port read 0 16
 case1 "a token file that is missing" 3 "cannot read token file" "$K" --token-file "$T/none" read 0 16
 case1 "a token that is not 64 hex digits (file)" 3 "the token is not 64 hex digits" "$K" --token-file "$T/bad.tok" read 0 16
 case1 "a token that is not 64 hex digits (environment)" 3 "the token is not 64 hex digits" env KVMMEM_TOKEN=123 "$K" read 0 16
