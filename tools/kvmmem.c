@@ -74,9 +74,11 @@ static const char usage[] =
 "                                its physical memory, one process (Linux) or\n"
 "                                every process; a line per matching string:\n"
 "                                RULE pid= comm= va= pa= STRING\n"
-"  mount DIR [--foreground]      show the target as files, read-only (FUSE):\n"
-"                                DIR/pmem (offset = address, read live),\n"
-"                                DIR/ranges, DIR/vmcore (Linux targets);\n"
+"  mount DIR [--foreground] [--rw]\n"
+"                                show the target as files (FUSE): DIR/pmem\n"
+"                                (offset = address, read live; --rw: written\n"
+"                                live, under a read-write grant), DIR/ranges,\n"
+"                                DIR/vmcore (Linux targets);\n"
 "                                fusermount3 -u DIR ends it\n"
 "\n"
 "A Linux target, understood from its memory alone (KASLR and all; no\n"
@@ -610,18 +612,24 @@ static int cmd_yara(int argc, char **argv, const char *tfile, int tstdin, int tp
 	return ret;
 }
 
-/* kvmmem mount DIR [--foreground] */
+/* kvmmem mount DIR [--foreground] [--rw] */
 static int cmd_mount(int argc, char **argv, const char *tfile, int tstdin, int tport,
-		     int foreground)
+		     int foreground, int rw)
 {
 	char key[17], hex[160];
 	struct kvmmem *km;
-	int ret;
+	int ret, i;
 
-	if (optind + 3 == argc && !strcmp(argv[optind + 2], "--foreground"))
-		foreground = 1;
-	else if (optind + 2 != argc)
-		return fail(EX_BADUSE, "usage: kvmmem mount DIR [--foreground]");
+	for (i = optind + 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--foreground"))
+			foreground = 1;
+		else if (!strcmp(argv[i], "--rw"))
+			rw = 1;
+		else
+			break;
+	}
+	if (optind + 2 > argc || i != argc)
+		return fail(EX_BADUSE, "usage: kvmmem mount DIR [--foreground] [--rw]");
 	ret = read_token(tfile, tstdin, tport, hex, sizeof(hex));
 	if (ret)
 		return ret;
@@ -633,7 +641,7 @@ static int cmd_mount(int argc, char **argv, const char *tfile, int tstdin, int t
 		return fail(code_of(errno), "%s", kvmmem_strerror(errno));
 	}
 	kvmmem_close(km);
-	ret = mount_target(hex, argv[optind + 1], key, foreground);
+	ret = mount_target(hex, argv[optind + 1], key, foreground, rw);
 	explicit_bzero(hex, sizeof(hex));
 	return ret;
 }
@@ -697,11 +705,12 @@ int main(int argc, char **argv)
 		{ "system-map", required_argument, NULL, 'M' },
 		{ "format", required_argument, NULL, 'F' },
 		{ "foreground", no_argument, NULL, 'G' },
+		{ "rw", no_argument, NULL, 'W' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *tfile = NULL, *cmd, *image = NULL, *btf = NULL, *sysmap = NULL;
 	const char *format = NULL;
-	int foreground = 0;
+	int foreground = 0, rw = 0;
 	uint8_t pat[PAT_MAX];
 	size_t plen = 0;
 	int c, tstdin = 0, tport = 0, raw = 0, ret, rescan = 0;
@@ -729,6 +738,7 @@ int main(int argc, char **argv)
 		case 'M': sysmap = optarg; break;
 		case 'F': format = optarg; break;
 		case 'G': foreground = 1; break;
+		case 'W': rw = 1; break;
 		default:
 			return fail(EX_BADUSE, "see kvmmem --help");
 		}
@@ -738,7 +748,7 @@ int main(int argc, char **argv)
 	if (optind + 1 == argc && !strcmp(argv[optind], "ranges"))
 		return cmd_ranges(tfile, tstdin, tport);
 	if (optind < argc && !strcmp(argv[optind], "mount"))
-		return cmd_mount(argc, argv, tfile, tstdin, tport, foreground);
+		return cmd_mount(argc, argv, tfile, tstdin, tport, foreground, rw);
 	if (optind < argc && !strcmp(argv[optind], "yara"))
 		return cmd_yara(argc, argv, tfile, tstdin, tport);
 	if (optind < argc && linux_is_cmd(argv[optind])) {

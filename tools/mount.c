@@ -2,7 +2,8 @@
 /**
  * DOC: kvmmem mount: a live target as files (FUSE)
  *
- * kvmmem mount DIR shows one target, read-only, through libfuse3:
+ * kvmmem mount DIR shows one target through libfuse3, read-only unless
+ * --rw asks for writes to DIR/pmem:
  *
  * - DIR/pmem: its guest-physical memory; the file offset is the gpa, the
  *   size the end of its highest RAM range, holes between ranges read as
@@ -19,6 +20,13 @@
  * guest's status page counts a revocation. After a revocation or the
  * target's exit a read fails with EIO and a log line (standard error and
  * syslog), never with stale bytes or the revoked pattern.
+ *
+ * With --rw, a write() to DIR/pmem goes to the target's memory at once
+ * (kvmmem_write(), page by page), and only inside its RAM ranges: a write
+ * that touches a hole fails with EIO, as does any write after a
+ * revocation; under a read-only grant every write fails with EROFS. The
+ * file cannot be truncated (dd needs conv=notrunc). Each failure has its
+ * log line. DIR/ranges and DIR/vmcore stay read-only.
  *
  * The daemon is single-threaded (libkvmmem's handle is not shared between
  * threads); a second thread only watches the status page. Unmounting
@@ -58,6 +66,7 @@ struct mnt {
 	char ranges[64 * KVMMEM_RAM_RANGES_MAX];
 	size_t ranges_len;
 	uint64_t pmem_size;
+	int rw;
 	unsigned long failures;
 	struct fuse *fuse;
 	pthread_t watcher;
@@ -66,14 +75,14 @@ struct mnt {
 
 static struct mnt m;
 
-/* one log line for the first failed read and then one in a hundred */
-static void read_failed(const char *what, uint64_t off, int err)
+/* one log line for the first failed read or write, then one in a hundred */
+static void io_failed(const char *what, uint64_t off, int err)
 {
 	if (m.failures++ % 100)
 		return;
-	syslog(LOG_WARNING, "%s at %#" PRIx64 ": %s (%lu failed reads)", what, off,
+	syslog(LOG_WARNING, "%s at %#" PRIx64 ": %s (%lu failures)", what, off,
 	       kvmmem_strerror(err), m.failures);
-	fprintf(stderr, "kvmmem mount: %s at %#" PRIx64 ": %s (%lu failed reads)\n",
+	fprintf(stderr, "kvmmem mount: %s at %#" PRIx64 ": %s (%lu failures)\n",
 		what, off, kvmmem_strerror(err), m.failures);
 }
 
@@ -85,6 +94,21 @@ static int range_at(uint64_t gpa)
 	for (i = 0; i < m.n && m.r[i].end <= gpa; i++)
 		;
 	return i;
+}
+
+/* whether [gpa, gpa + len) lies in RAM ranges, holes nowhere */
+static int all_ram(uint64_t gpa, uint64_t len)
+{
+	uint64_t at = gpa;
+	int i;
+
+	while (at < gpa + len) {
+		i = range_at(at);
+		if (i == m.n || at < m.r[i].start)
+			return 0;
+		at = m.r[i].end;
+	}
+	return 1;
 }
 
 /* read guest-physical [gpa, gpa + len): RAM from the target, holes zeros */
@@ -180,7 +204,7 @@ static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *
 	default:
 		return -ENOENT;
 	}
-	st->st_mode = S_IFREG | 0400;
+	st->st_mode = S_IFREG | (f == F_PMEM && m.rw ? 0600 : 0400);
 	st->st_nlink = 1;
 	st->st_blocks = (st->st_size + 511) / 512;
 	return 0;
@@ -209,8 +233,12 @@ static int fs_open(const char *path, struct fuse_file_info *fi)
 
 	if (f == F_NONE || f == F_ROOT)
 		return -ENOENT;
-	if ((fi->flags & O_ACCMODE) != O_RDONLY)
-		return -EROFS;
+	if ((fi->flags & O_ACCMODE) != O_RDONLY) {
+		if (!m.rw)
+			return -EROFS;
+		if (f != F_PMEM)
+			return -EACCES;
+	}
 	/* every read() is the target's memory now; mappings are private */
 	fi->direct_io = 1;
 	fi->keep_cache = 0;
@@ -240,8 +268,28 @@ static int fs_read(const char *path, char *buf, size_t size, off_t off,
 	ret = f == F_PMEM ? read_gpa(off, (uint8_t *)buf, size) :
 	      read_vmcore(off, (uint8_t *)buf, size);
 	if (ret) {
-		read_failed(f == F_PMEM ? "read of pmem" : "read of vmcore", off, -ret);
+		io_failed(f == F_PMEM ? "read of pmem" : "read of vmcore", off, -ret);
 		return -EIO;
+	}
+	return size;
+}
+
+static int fs_write(const char *path, const char *buf, size_t size, off_t off,
+		    struct fuse_file_info *fi)
+{
+	(void)fi;
+	if (file_of(path) != F_PMEM || !m.rw)
+		return -EROFS;
+	if (off < 0 || (uint64_t)off >= m.pmem_size || size > m.pmem_size - off ||
+	    !all_ram(off, size)) {
+		io_failed("write to pmem", off < 0 ? 0 : off, ENXIO);
+		return -EIO;
+	}
+	if (kvmmem_write(m.km, off, buf, size)) {
+		int err = errno;
+
+		io_failed("write to pmem", off, err);
+		return err == EPERM ? -EROFS : -EIO;
 	}
 	return size;
 }
@@ -282,6 +330,7 @@ static const struct fuse_operations ops = {
 	.readdir = fs_readdir,
 	.open = fs_open,
 	.read = fs_read,
+	.write = fs_write,
 	.lseek = fs_lseek,
 };
 
@@ -363,6 +412,7 @@ static void teardown(void)
  * @dir: the mount point
  * @key: the grant's name for the Linux view's cache
  * @foreground: stay in the foreground (else daemonize once mounted)
+ * @rw: let DIR/pmem be written (the grant must be read-write too)
  *
  * The handle is opened before the mount, so that a bad token or target is
  * an error on the terminal; a daemon opens it again after its fork, since
@@ -370,13 +420,14 @@ static void teardown(void)
  *
  * Return: kvmmem's exit code, once unmounted.
  */
-int mount_target(const char *hex, const char *dir, const char *key, int foreground)
+int mount_target(const char *hex, const char *dir, const char *key, int foreground, int rw)
 {
-	char *argv[] = { "kvmmem", "-o", "ro,default_permissions,fsname=kvmmem,subtype=kvmmem,max_read=1048576",
-			 NULL };
+	char *argv[] = { "kvmmem", "-o", rw ? "rw,default_permissions,fsname=kvmmem,subtype=kvmmem,max_read=1048576" :
+			 "ro,default_permissions,fsname=kvmmem,subtype=kvmmem,max_read=1048576", NULL };
 	struct fuse_args args = FUSE_ARGS_INIT(3, argv);
 	int ret = EX_LFAIL;
 
+	m.rw = rw;
 	if (setup(hex, key)) {
 		ret = fail(EX_LFAIL, "mount: %s", kvmmem_strerror(errno));
 		goto out_teardown;

@@ -6,6 +6,6 @@
 #ifndef KVMMEM_TOOLS_MOUNT_H
 #define KVMMEM_TOOLS_MOUNT_H
 
-int mount_target(const char *hex, const char *dir, const char *key, int foreground);
+int mount_target(const char *hex, const char *dir, const char *key, int foreground, int rw);
 
 #endif /* KVMMEM_TOOLS_MOUNT_H */

@@ -5,7 +5,8 @@
 # end, with exact bytes: read, a 64 MiB dump compared with the target VMM's
 # own memory (read through /proc/PID/mem; the target's vCPUs do not run),
 # holes, RAM ranges (with a slot above 4 GiB), find across chunk
-# boundaries, watch of a live counter, libkvmmem's
+# boundaries, watch of a live counter, writes through the file view
+# (kvmmem mount --rw) under a read-write grant, libkvmmem's
 # single-page, batch and window calls, the token
 # from a file, standard input and the environment, its delivery through a
 # hot-added port (to a VM named by pid, and by libvirt domain name), and
@@ -116,6 +117,43 @@ tvm tt stopcounter >/dev/null
 diag "watch: $(grep -c '^round' <<<"$out") rounds, $(grep -c '\*' <<<"$out") lines with changed bytes"
 check "kvmmem watch: 5 rounds of a live counter, changed bytes marked" \
 	test "$(grep -c '^round' <<<"$out")" = 5 -a "$(grep -c '\*' <<<"$out")" -ge 3
+
+# the file view's writes: kvmmem mount --rw under a read-write grant
+W=0x3000ff8		# 16 bytes across a page boundary
+rwgid=$(grant "$S/rw.tok" "$tpid" "$(intro_pid)" --rw)
+# mnt DIR TOKEN [--rw]: kvmmem mount in the introspector, in the background
+mnt() {
+	intro_run "setsid $K --token-file /mnt/$2 mount /tmp/$1 --foreground ${3:-} </dev/null >/tmp/$1.log 2>&1 &
+for i in \$(seq 300); do [ -e /tmp/$1/pmem ] && break; sleep 0.2; done; ls /tmp/$1" 120
+}
+intro_run "modprobe fuse 2>/dev/null; mkdir -p /tmp/w /tmp/r /tmp/x" >/dev/null
+mnt w rw.tok --rw >/dev/null
+mnt r rw.tok >/dev/null
+mnt x t.tok --rw >/dev/null
+intro_run "printf 0123456789abcdef | dd of=/tmp/w/pmem bs=16 count=1 seek=$((W)) oflag=seek_bytes conv=notrunc 2>/dev/null" >/dev/null
+expect "kvmmem mount --rw: a write to DIR/pmem (dd conv=notrunc) lands in the target's RAM, across a page boundary" \
+	"30313233343536373839616263646566" "$(tvm tt peek $W 16)"
+expect "... and the next read() of DIR/pmem shows it" "0123456789abcdef" \
+	"$(intro_run "dd if=/tmp/w/pmem bs=16 count=1 skip=$((W)) iflag=skip_bytes 2>/dev/null")"
+out=$(intro_run "printf 0123456789abcdef | dd of=/tmp/w/pmem bs=16 count=1 seek=$(((MIB << 20) - 8)) oflag=seek_bytes conv=notrunc 2>&1; echo rc=\$?; grep -c 'write to pmem at .*: not RAM of the target' /tmp/w.log")
+check "... a write that runs into a hole fails with EIO and a log line ($(paste -sd' ' <<<"$out"))" \
+	grep -qz "Input/output error.*rc=1.*1" <<<"$out"
+out=$(intro_run "printf xx | dd of=/tmp/r/pmem bs=2 count=1 seek=$((W)) oflag=seek_bytes conv=notrunc 2>&1; echo rc=\$?")
+check "... without --rw the file view is read-only (EROFS) ($(paste -sd' ' <<<"$out"))" \
+	grep -qz "Read-only file system.*rc=1" <<<"$out"
+out=$(intro_run "printf xx | dd of=/tmp/x/pmem bs=2 count=1 seek=$((W)) oflag=seek_bytes conv=notrunc 2>&1; echo rc=\$?; grep -c 'the grant is read-only' /tmp/x.log")
+check "... --rw under a read-only grant: EROFS and a log line ($(paste -sd' ' <<<"$out"))" \
+	grep -qz "Read-only file system.*rc=1.*1" <<<"$out"
+expect "... and the target's bytes are only what the read-write mount wrote" \
+	"30313233343536373839616263646566" "$(tvm tt peek $W 16)"
+"$BIN/kvmmem-host" revoke "$rwgid" >/dev/null
+out=$(intro_run "printf xx | dd of=/tmp/w/pmem bs=2 count=1 seek=$((W)) oflag=seek_bytes conv=notrunc 2>&1; echo rc=\$?")
+check "... after the grant is revoked, a write fails with EIO ($(paste -sd' ' <<<"$out"))" \
+	grep -qz "Input/output error.*rc=1" <<<"$out"
+intro_run "fusermount3 -u /tmp/w; fusermount3 -u /tmp/r; fusermount3 -u /tmp/x
+for i in \$(seq 100); do pgrep -f 'mount /tmp/' >/dev/null || break; sleep 0.1; done" >/dev/null
+expect "... unmounted: no daemon is left and nothing is mapped on the host" "0 0" \
+	"$(intro_run "pgrep -fc 'mount /tmp/'") $(stat_of live_maps)"
 
 # errors: one line each, documented exit codes
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$S/bad.tok"

@@ -56,7 +56,8 @@ case1 "yara without rules" 2 "usage: kvmmem yara RULES [--pid PID | --all]" "$K"
 case1 "yara with --pid and --all" 2 "yara: --pid or --all, not both" "$K" yara "$T/r" --pid 1 --all
 case1 "yara with a bad pid" 2 "yara: bad pid 'x'" "$K" yara "$T/r" --pid x
 case1 "yara with a good token, no device" 4 "no /dev/kvmmem" "$K" --token-file "$T/good.tok" yara "$T/r"
-case1 "mount without a directory" 2 "usage: kvmmem mount DIR [--foreground]" "$K" mount
+case1 "mount without a directory" 2 "usage: kvmmem mount DIR [--foreground] [--rw]" "$K" mount
+case1 "mount with an unknown option" 2 "usage: kvmmem mount DIR [--foreground] [--rw]" "$K" mount "$T" --bogus
 case1 "mount with a good token, no device" 4 "no /dev/kvmmem" "$K" --token-file "$T/good.tok" mount "$T"
 case1 "dump --format without a file" 2 "usage: kvmmem dump --format raw|lime|elf FILE" "$K" dump --format raw
 case1 "dump --format with a good token, no device" 4 "no /dev/kvmmem" "$K" --token-file "$T/good.tok" dump --format elf "$T/x"
