@@ -69,10 +69,11 @@ static const char usage[] =
 "  ranges                        print the target's RAM ranges that the grant\n"
 "                                covers: START END (hex, END exclusive)\n"
 "  save-token FILE               write the token to FILE (new, mode 0600)\n"
-"  yara RULES [--pid PID | --all]\n"
+"  yara RULES [--pid PID | --all | --kernel]\n"
 "                                YARA rules over the live target, zero-copy:\n"
-"                                its physical memory, one process (Linux) or\n"
-"                                every process; a line per matching string:\n"
+"                                its physical memory, one process (Linux),\n"
+"                                every process or the kernel's image and\n"
+"                                module area; a line per matching string:\n"
 "                                RULE pid= comm= va= pa= STRING\n"
 "  mount DIR [--foreground] [--rw]\n"
 "                                show the target as files (FUSE): DIR/pmem\n"
@@ -584,30 +585,35 @@ static int cmd_ranges(const char *tfile, int tstdin, int tport)
 /* kvmmem yara RULES [--pid PID | --all] */
 static int cmd_yara(int argc, char **argv, const char *tfile, int tstdin, int tport)
 {
-	int pid = 0, all = 0, ret, i;
+	enum yara_scope scope = YARA_PHYSICAL, want;
+	int pid = 0, ret, i;
 	struct kvmmem *km;
 	char key[17];
 	char *end;
 
 	if (optind + 2 > argc)
-		return fail(EX_BADUSE, "usage: kvmmem yara RULES [--pid PID | --all]");
+		return fail(EX_BADUSE, "usage: kvmmem yara RULES [--pid PID | --all | --kernel]");
 	for (i = optind + 2; i < argc; i++) {
 		if (!strcmp(argv[i], "--all")) {
-			all = 1;
+			want = YARA_ALL;
+		} else if (!strcmp(argv[i], "--kernel")) {
+			want = YARA_KERNEL;
 		} else if (!strcmp(argv[i], "--pid") && i + 1 < argc) {
+			want = YARA_PROCESS;
 			pid = strtol(argv[++i], &end, 10);
 			if (*end || pid <= 0)
 				return fail(EX_BADUSE, "yara: bad pid '%s'", argv[i]);
 		} else {
-			return fail(EX_BADUSE, "usage: kvmmem yara RULES [--pid PID | --all]");
+			return fail(EX_BADUSE, "usage: kvmmem yara RULES [--pid PID | --all | --kernel]");
 		}
+		if (scope != YARA_PHYSICAL && scope != want)
+			return fail(EX_BADUSE, "yara: one of --pid, --all and --kernel");
+		scope = want;
 	}
-	if (pid && all)
-		return fail(EX_BADUSE, "yara: --pid or --all, not both");
 	km = open_handle(tfile, tstdin, tport, &ret, key, LINUX_POOL);
 	if (!km)
 		return ret;
-	ret = yara_cmd(km, argv[optind + 1], pid, all, key);
+	ret = yara_cmd(km, argv[optind + 1], scope, pid, key);
 	kvmmem_close(km);
 	return ret;
 }

@@ -8,6 +8,15 @@
 
 #include "libkvmmem.h"
 
-int yara_cmd(struct kvmmem *km, const char *rules, int pid, int all, const char *key);
+/* what kvmmem yara scans */
+enum yara_scope {
+	YARA_PHYSICAL,		/* guest-physical memory, a block per RAM range */
+	YARA_PROCESS,		/* one process's virtual memory (Linux) */
+	YARA_ALL,		/* every process's */
+	YARA_KERNEL,		/* the kernel image and the module area (Linux) */
+};
+
+int yara_cmd(struct kvmmem *km, const char *rules, enum yara_scope scope, int pid,
+	     const char *key);
 
 #endif /* KVMMEM_TOOLS_YARA_CMD_H */

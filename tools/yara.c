@@ -2,12 +2,18 @@
 /**
  * DOC: kvmmem yara: YARA rules over a live target, zero-copy
  *
- * kvmmem yara RULES [--pid PID | --all] scans with Debian's libyara:
+ * kvmmem yara RULES [--pid PID | --all | --kernel] scans with Debian's
+ * libyara:
  *
  * - by default the target's guest-physical memory, a block per RAM range;
  * - with --pid, one process's virtual memory, through the Linux layer: its
  *   VMAs, page by page translated with its page tables;
- * - with --all, every process in turn (kernel threads have no user memory).
+ * - with --all, every process in turn (kernel threads have no user memory);
+ * - with --kernel, the kernel's own virtual memory, translated with its
+ *   page tables: its image (_text to _end) and the whole module area,
+ *   where x86-64 loads modules and BPF programs, so that code that hides
+ *   from the module list is scanned too. The direct map is physical
+ *   memory (the default scan); vmalloc space is not swept.
  *
  * libyara never matches across memory blocks, so a block must hold
  * contiguous memory: the pages of a VMA are mapped, in order, into
@@ -19,9 +25,9 @@
  * block is at most the window (WINDOW_PAGES); a longer run of pages is cut
  * there, and a match across the cut is not found.
  *
- * Each match prints the rule, the process (PID and COMM, or "-" for
- * physical memory), and the virtual and the physical address of each
- * matching string. A revocation during a scan (the status page counts it)
+ * Each match prints the rule, the process (PID and COMM; "-" for physical
+ * memory; 0 and "kernel" for the kernel), and the virtual and the physical
+ * address of each matching string. A revocation during a scan (the status page counts it)
  * fails the scan: its slots read the revoked pattern.
  */
 /* Copyright (C) 2026 The kvmmem authors */
@@ -42,6 +48,9 @@ static const char *prog = "kvmmem";
 #include "fail.h"
 
 #define PG		4096ULL
+/* x86-64's module area (MODULES_VADDR with KASLR's 1 GiB image, MODULES_END) */
+#define MODULES_START	0xffffffffc0000000ULL
+#define MODULES_END	0xffffffffff000000ULL
 #define WINDOW_PAGES	16384		/* 64 MiB of window */
 #define MAX_BLOCKS	1024		/* blocks in one pass over the window */
 
@@ -61,8 +70,8 @@ struct scan {
 	uint64_t run_va;
 	size_t run_slot, run_pages;
 	YR_RULES *rules;
-	int pid;			/* 0: physical memory */
-	const char *comm;
+	int pid;			/* 0: physical memory or the kernel */
+	const char *comm;		/* NULL: physical memory */
 	unsigned long matches;
 	int error;
 };
@@ -117,7 +126,7 @@ static int on_match(YR_SCAN_CONTEXT *ctx, int msg, void *data, void *user)
 				;
 			if (i == s->nb)
 				continue;
-			if (s->pid)
+			if (s->comm)
 				printf("%s pid=%d comm=%s va=0x%" PRIx64 " pa=0x%" PRIx64 " %s\n",
 				       rule->identifier, s->pid, s->comm, va,
 				       pa_of(s, &s->b[i], va), str->identifier);
@@ -215,13 +224,34 @@ static int scan_physical(struct scan *s, struct kvmmem_pmem *pm)
 
 #define VTOP_BATCH	4096		/* pages translated at a time */
 
+/* add the present pages of [start, end) of @pid's address space (0: the kernel's) */
+static int add_va_range(struct scan *s, struct kvmmem_linux *lx, int pid,
+			uint64_t start, uint64_t end)
+{
+	static uint64_t pa[VTOP_BATCH];
+	uint64_t va;
+	size_t k, j;
+
+	for (va = start; va < end; va += k * PG) {
+		k = (end - va) / PG < VTOP_BATCH ? (end - va) / PG : VTOP_BATCH;
+		if (kvmmem_linux_vtop_range(lx, pid, va, k, pa))
+			return -1;
+		for (j = 0; j < k; j++) {
+			if (pa[j] == KVMMEM_LINUX_NO_PAGE)
+				end_run(s);	/* not present: the block ends */
+			else if (add_page(s, va + j * PG, pa[j] & ~(PG - 1)))
+				return -1;
+		}
+	}
+	end_run(s);
+	return 0;
+}
+
 static int scan_process(struct scan *s, struct kvmmem_linux *lx, int pid,
 			const char *comm)
 {
-	static uint64_t pa[VTOP_BATCH];
 	struct kvmmem_linux_vma *v;
-	size_t n, i, k, j;
-	uint64_t va;
+	size_t n, i;
 	int ret = 0;
 
 	if (kvmmem_linux_maps(lx, pid, &v, &n)) {
@@ -230,24 +260,28 @@ static int scan_process(struct scan *s, struct kvmmem_linux *lx, int pid,
 	}
 	s->pid = pid;
 	s->comm = comm;
-	for (i = 0; i < n && !ret; i++) {
-		for (va = v[i].start; va < v[i].end && !ret; va += k * PG) {
-			k = (v[i].end - va) / PG < VTOP_BATCH ? (v[i].end - va) / PG : VTOP_BATCH;
-			if (kvmmem_linux_vtop_range(lx, pid, va, k, pa)) {
-				ret = -1;
-				break;
-			}
-			for (j = 0; j < k && !ret; j++) {
-				if (pa[j] == KVMMEM_LINUX_NO_PAGE)
-					end_run(s);	/* not present: the block ends */
-				else
-					ret = add_page(s, va + j * PG, pa[j] & ~(PG - 1));
-			}
-		}
-		end_run(s);
-	}
+	for (i = 0; i < n && !ret; i++)
+		ret = add_va_range(s, lx, pid, v[i].start, v[i].end);
 	kvmmem_linux_maps_free(v, n);
 	return ret ? ret : flush(s);
+}
+
+/* the kernel image, then the module area */
+static int scan_kernel(struct scan *s, struct kvmmem_linux *lx)
+{
+	uint64_t text, end;
+
+	if (kvmmem_linux_symbol(lx, "_text", &text) || kvmmem_linux_symbol(lx, "_end", &end) ||
+	    end <= text || end - text > MODULES_START - text) {
+		fail(EX_LFAIL, "yara: the kernel image's bounds (_text, _end) are not known");
+		return -1;
+	}
+	s->pid = 0;
+	s->comm = "kernel";
+	if (add_va_range(s, lx, 0, text & ~(PG - 1), (end + PG - 1) & ~(PG - 1)) ||
+	    add_va_range(s, lx, 0, MODULES_START, MODULES_END))
+		return -1;
+	return flush(s);
 }
 
 static void compile_error(int level, const char *file, int line,
@@ -278,17 +312,18 @@ static YR_RULES *compile(const char *path)
 }
 
 /**
- * yara_cmd() - kvmmem yara RULES [--pid PID | --all]
+ * yara_cmd() - kvmmem yara RULES [--pid PID | --all | --kernel]
  * @km: the live target's handle
  * @rules: the rules file
- * @pid: a process to scan, 0 for physical memory
- * @all: every process
+ * @scope: what to scan
+ * @pid: the process, for YARA_PROCESS
  * @key: the grant's name for the Linux view's cache
  *
  * Return: kvmmem's exit code: 0 (whether or not a rule matched; matches
  * are printed), 1 on a failure.
  */
-int yara_cmd(struct kvmmem *km, const char *rules, int pid, int all, const char *key)
+int yara_cmd(struct kvmmem *km, const char *rules, enum yara_scope scope, int pid,
+	     const char *key)
 {
 	struct kvmmem_linux_opts lo = {
 		.cache_dir = CACHE_DIR, .cache_key = key, .warn = linux_warn_quiet,
@@ -325,7 +360,7 @@ int yara_cmd(struct kvmmem *km, const char *rules, int pid, int all, const char 
 		ret = fail(EX_LFAIL, "yara: the target's RAM ranges: %s", strerror(errno));
 		goto out_rules;
 	}
-	if (!pid && !all) {
+	if (scope == YARA_PHYSICAL) {
 		ret = scan_physical(s, pm) ? EX_LFAIL : EX_LDONE;
 		goto out_pmem;
 	}
@@ -334,6 +369,12 @@ int yara_cmd(struct kvmmem *km, const char *rules, int pid, int all, const char 
 		ret = fail(EX_LFAIL, "yara: no Linux kernel understood in the target's memory");
 		goto out_pmem;
 	}
+	if (scope == YARA_KERNEL) {
+		ret = scan_kernel(s, lx) ? EX_LFAIL : EX_LDONE;
+		goto out_linux;
+	}
+	if (scope != YARA_PROCESS)
+		pid = 0;
 	if (kvmmem_linux_tasks(lx, 0, &t, &n)) {
 		ret = fail(EX_LFAIL, "yara: processes: %s", strerror(errno));
 		goto out_linux;

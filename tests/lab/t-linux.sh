@@ -246,6 +246,19 @@ out=$(intro_run "$K --token-file /mnt/t.tok yara /mnt/rules.yar --all 2>&1" 600)
 expect "kvmmem yara --all names the process, and only it" "m1 pid=$mpid comm=python3" \
 	"$(grep '^m1 ' <<<"$out" | cut -d' ' -f1-3 | sort -u | paste -sd' ')"
 lt_run tgt "kill $mpid" >/dev/null
+# the kernel's virtual memory: linux_banner in its image, and the module
+# that unlinked itself from the module list (its format string, which no
+# log line holds as it is), in the module area
+banner=$(kv "kallsyms | awk '\$3 == \"linux_banner\" { print \$1 }'")
+printf 'rule k1 { strings: $a = "Linux version %s (" condition: $a }\nrule k2 { strings: $a = "from the task list and module %%s from the module list" condition: $a }\n' \
+	"$(lt_run tgt 'uname -r')" >"$INTRO_SHARE/kernel.yar"
+out=$(intro_run "$K --token-file /mnt/t.tok yara /mnt/kernel.yar --kernel 2>&1" 600)
+expect "kvmmem yara --kernel: linux_banner, at its address in the image and its physical address" \
+	"k1 pid=0 comm=kernel va=0x$banner pa=0x$(printf '%x' $((0x$banner - 0xffffffff80000000 + pbase)))" \
+	"$(grep "^k1 .* va=0x$banner " <<<"$out" | cut -d' ' -f1-5)"
+expect "... the hidden module's string, in the module area" "k2 pid=0 comm=kernel va=MODULES" \
+	"$(grep '^k2 ' <<<"$out" | cut -d' ' -f1-4 | sed 's/va=0xffffffff[c-f][0-9a-f]\{7\}$/va=MODULES/' | sort -u)"
+[ -n "$(grep '^k2 ' <<<"$out")" ] || diag <<<"$out"
 intro_run "cat /tmp/m/pmem >/dev/null & sleep 1; pkill -9 -f 'mount /tmp/m'; sleep 0.5; fusermount3 -u /tmp/m 2>/dev/null || umount -l /tmp/m" >/dev/null
 wait_until 10 '[ "$(stat_of live_maps)" = 0 ]'
 expect "... kill -9 of the daemon during a read: nothing is mapped on the host" "0" "$(stat_of live_maps)"

@@ -52,8 +52,9 @@ case1 "a token that is not 64 hex digits (environment)" 3 "the token is not 64 h
 case1 "an empty standard input" 3 "the token is not 64 hex digits" "$K" --token-stdin read 0 16
 case1 "a good token but no device" 4 "no /dev/kvmmem: is the kvmmem_guest module loaded?" "$K" --token-file "$T/good.tok" read 0 16
 case1 "a good token from the environment, no device" 4 "no /dev/kvmmem" env KVMMEM_TOKEN="$(cat "$T/good.tok")" "$K" read 0x1000 4K
-case1 "yara without rules" 2 "usage: kvmmem yara RULES [--pid PID | --all]" "$K" yara
-case1 "yara with --pid and --all" 2 "yara: --pid or --all, not both" "$K" yara "$T/r" --pid 1 --all
+case1 "yara without rules" 2 "usage: kvmmem yara RULES [--pid PID | --all | --kernel]" "$K" yara
+case1 "yara with --pid and --all" 2 "yara: one of --pid, --all and --kernel" "$K" yara "$T/r" --pid 1 --all
+case1 "yara with --kernel and --all" 2 "yara: one of --pid, --all and --kernel" "$K" yara "$T/r" --kernel --all
 case1 "yara with a bad pid" 2 "yara: bad pid 'x'" "$K" yara "$T/r" --pid x
 case1 "yara with a good token, no device" 4 "no /dev/kvmmem" "$K" --token-file "$T/good.tok" yara "$T/r"
 case1 "mount without a directory" 2 "usage: kvmmem mount DIR [--foreground] [--rw]" "$K" mount
