@@ -4,7 +4,8 @@
 # make bench: builds what the benchmark needs (the modules with DKMS, the
 # test programs, the kvmmem_bench null-hypercall module for the guest
 # kernel), boots the lab on Debian 12's 6.1 kernel (KVER=... to choose
-# another) and runs tests/lab/bench.sh, which prints a table of ratios.
+# another) and runs tests/lab/bench.sh, which prints a table of ratios
+# (PARTS=maps,yara: the parts to run; both by default).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -19,4 +20,5 @@ mkdir -p "$out"
 cp tests/bench/Kbuild tests/bench/kvmmem_bench.c "$out/"
 make -s -C "/lib/modules/$kver/build" M="$top/$out" modules >/dev/null 2>&1 ||
 	{ echo "bench: kvmmem_bench does not build for $kver" >&2; exit 1; }
-exec scripts/lab/run.sh -n bench -t 1500 -m 6G "$kver" "$top/tests/lab/bench.sh"
+exec scripts/lab/run.sh -n bench -t 1500 -m 6G "$kver" env KVMMEM_BENCH_PARTS="${PARTS:-maps,yara}" \
+	"$top/tests/lab/bench.sh"

@@ -7,7 +7,10 @@
 # tests/guest/bench.c, which measures; this script prints the table. Then
 # a Linux target (Debian, KASLR on) with about 500 processes: the time of
 # `kvmmem ps` (its first command, which finds the kernel, and a later one)
-# and the hypercalls it made, from the host's counters.
+# and the hypercalls it made, from the host's counters. Last, YARA over a
+# tiny target's 256 MiB of RAM: the plain yara command on the file view
+# (kvmmem mount DIR; DIR/pmem) against kvmmem yara (window slots, no copy),
+# in bytes per second, and their ratio.
 # Everything is measured in the introspector, in one run, and quoted as a
 # ratio: nested TCG makes absolute times meaningless.
 . "$(dirname "$0")/lib.sh"
@@ -16,18 +19,25 @@ BIG=${KVMMEM_BENCH_BIG:-16384}		# pages mapped for the "flat" figure
 NULLS=${KVMMEM_BENCH_NULLS:-20000}
 WIN=${KVMMEM_BENCH_WIN:-262144}		# window pages mapped for its "flat" figure
 
+# the parts to run, comma-separated (make bench PARTS=yara): maps is the
+# table and kvmmem ps. Their bodies are not indented: a Python program in
+# maps must start at column 0.
+PARTS=${KVMMEM_BENCH_PARTS:-maps,yara}
+
 load_kvm
 load_host || { echo "bench: kvmmem_host does not load"; exit 1; }
-tvm_start tgt 1040 || exit 1
-TVM_WAIT=300 tvm tgt fill 0 $((1040 << 20)) 7 >/dev/null
 if ! intro_start 1536; then
 	echo "bench: the introspector did not boot"
 	exit 1
 fi
 S=$INTRO_SHARE
-cp "$BIN/bench" "$S/"
+cp "$BIN/bench" "$BIN/kvmmem" "$S/"
 intro_run "modprobe kvmmem_guest && insmod $TOP/build/bench/$GKVER/kvmmem_bench.ko" >/dev/null ||
 	{ echo "bench: the guest modules do not load"; exit 1; }
+
+bench_maps() {
+tvm_start tgt 1040 || exit 1
+TVM_WAIT=300 tvm tgt fill 0 $((1040 << 20)) 7 >/dev/null
 grant "$S/b.tok" "$(tvm_pid tgt)" "$(intro_pid)" --quota $((WIN + 1024)) >/dev/null
 out=$(intro_run "/mnt/bench /mnt/b.tok 0x100000 $BIG $NULLS $WIN" 1200)
 sed 's/^/# raw: /' <<<"$out"
@@ -65,7 +75,6 @@ for i in range($PROCS):
 wait_until 600 "[ \"\$(lt_run lx 'ls -d /proc/[0-9]* | wc -l')\" -ge $PROCS ]" ||
 	echo "bench: the target has only $(lt_run lx 'ls -d /proc/[0-9]* | wc -l') processes"
 nproc=$(lt_run lx 'ls -d /proc/[0-9]* | wc -l')
-cp "$BIN/kvmmem" "$S/"
 grant "$S/lx.tok" "$(lt_pid lx)" "$(intro_pid)" >/dev/null
 # ps RUN: kvmmem ps in the introspector; prints "ns hypercalls lines"
 ps_run() {
@@ -84,5 +93,39 @@ awk -v u="$unit" -v c="$cold_ns" -v w="$warm_ns" -v ch="$cold_hc" -v wh="$warm_h
 	printf "%-58s %10.0f %8s\n", "kvmmem ps, a later command (kernel found) / unit", w / u, ""
 	printf "%-58s %10d %8s\n", "... hypercalls it made", wh, ""
 }' || { echo "bench: no kvmmem ps figures"; exit 1; }
-intro_stop
 lt_stop lx
+}
+
+# --- YARA over 256 MiB: plain yara on DIR/pmem, kvmmem yara ------------------
+bench_yara() {
+YMIB=${KVMMEM_BENCH_YARA_MIB:-256}
+tvm_start yt "$YMIB" || { echo "bench: the YARA target did not start"; exit 1; }
+TVM_WAIT=300 tvm yt fill 0 $((YMIB << 20)) 5 >/dev/null
+grant "$S/y.tok" "$(tvm_pid yt)" "$(intro_pid)" >/dev/null
+# a rule that matches nowhere: both scan every byte
+printf 'rule absent { strings: $a = "kvmmem-bench: no such string" $b = { 6b 76 6d 6d 00 ?? ff 00 65 6d } condition: any of them }\n' \
+	>"$S/bench.yar"
+intro_run "modprobe fuse; mkdir -p /tmp/ym; setsid /mnt/kvmmem --token-file /mnt/y.tok mount /tmp/ym --foreground </dev/null >/tmp/ym.log 2>&1 &
+for i in \$(seq 300); do [ -e /tmp/ym/pmem ] && break; sleep 0.2; done" 120 >/dev/null
+# yara_run CMD: CMD's time in ns, then its exit status and line count
+yara_run() {
+	intro_run "t0=\$(date +%s%N); o=\$($1 2>&1); rc=\$?; echo \$((\$(date +%s%N) - t0)) \$rc \$(printf '%s' \"\$o\" | grep -c .)" 1200
+}
+read -r plain_ns plain_rc plain_n <<<"$(yara_run "yara /mnt/bench.yar /tmp/ym/pmem")"
+read -r kv_ns kv_rc kv_n <<<"$(yara_run "/mnt/kvmmem --token-file /mnt/y.tok yara /mnt/bench.yar")"
+bytes=$(intro_run "stat -c %s /tmp/ym/pmem")
+intro_run "fusermount3 -u /tmp/ym" >/dev/null
+echo "# raw: YARA over $bytes bytes: yara on DIR/pmem $plain_ns ns (exit $plain_rc, $plain_n lines), kvmmem yara $kv_ns ns (exit $kv_rc, $kv_n lines)"
+awk -v b="$bytes" -v p="$plain_ns" -v k="$kv_ns" -v m="$YMIB" 'BEGIN {
+	if (!b || !p || !k) exit 1
+	printf "%-58s %10.1f %8s\n", sprintf("yara on kvmmem mount DIR/pmem (%d MiB), MiB/s", m), b / p * 1e9 / 1048576, ""
+	printf "%-58s %10.1f %8s\n", "kvmmem yara (window slots, no copy), MiB/s", b / k * 1e9 / 1048576, ""
+	printf "%-58s %10.2f %8s\n", "... kvmmem yara / yara on DIR/pmem (bytes per second)", p / k, ""
+}' || { echo "bench: no YARA figures"; exit 1; }
+tvm_stop yt
+}
+
+for p in ${PARTS//,/ }; do
+	"bench_$p"
+done
+intro_stop
