@@ -38,16 +38,21 @@ signature() {
 		echo "lab host: ended before the test"
 	elif grep -q 'shutdown exit (a triple fault)' <<<"$out"; then
 		echo "introspector: triple fault ($(grep -o 'rip 0x[0-9a-f]*' <<<"$out" | head -n 1))"
+	elif grep -q 'introspector did not come up' <<<"$out"; then
+		echo "introspector: did not boot in time"
 	elif grep -q 'VMM has exited\|introspector died' <<<"$out"; then
 		echo "a VM's QEMU exited"
 	elif grep -qE 'Oops|BUG:|WARNING:|KASAN' "$d/console.log" 2>/dev/null; then
 		echo "lab host: $(grep -oE '(Oops|BUG:|WARNING:|KASAN)[^]]{0,60}' "$d/console.log" | head -n 1)"
 	else
-		echo "test: $(grep -m 1 '^not ok' <<<"$out" | sed 's/^not ok [0-9]* *- *//' | cut -c1-70)"
+		# a "not ok" may follow a console line that had no line end
+		echo "test: $(grep -m 1 -o 'not ok.*' <<<"$out" | sed 's/^not ok [0-9]* *- *//' | cut -c1-70)"
 	fi
 }
 
 variant="smp=${KVMMEM_LAB_SMP:-2} tcg=${KVMMEM_LAB_TCG_THREAD:-multi} cpu=${KVMMEM_LAB_CPU:-max,la57=off} append=${KVMMEM_LAB_APPEND:-}"
+# each variant's runs keep their own logs
+tag=$(tr -c 'A-Za-z0-9.=\n-' _ <<<"$variant" | tr ' ' _)
 echo "# flake-stats: $n runs of: $tests; kernel $k; $variant"
 declare -A runs fails sigs
 start=$SECONDS
@@ -57,17 +62,17 @@ for i in $(seq "$n"); do
 		tmo=$(lab_limit "$t")
 		mem=$(lab_header "$t" memory)
 		t0=$SECONDS
-		out=$(scripts/lab/run.sh -n "flake-$t-$i" -t "$tmo" -m "${mem:-2G}" "$k" "$top/tests/lab/$t.sh" 2>&1)
+		out=$(scripts/lab/run.sh -n "flake-$tag-$t-$i" -t "$tmo" -m "${mem:-2G}" "$k" "$top/tests/lab/$t.sh" 2>&1)
 		rc=$?
 		runs[$t]=$((${runs[$t]:-0} + 1))
 		if [ $rc = 0 ] && ! grep -q '^not ok' <<<"$out"; then
 			echo "# $t run $i: passed in $((SECONDS - t0)) s"
 			continue
 		fi
-		s=$(signature "build/lab/$k/logs/flake-$t-$i" "$rc" "$out")
+		s=$(signature "build/lab/$k/logs/flake-$tag-$t-$i" "$rc" "$out")
 		fails[$t]=$((${fails[$t]:-0} + 1))
 		sigs["$t|$s"]=$((${sigs["$t|$s"]:-0} + 1))
-		echo "# $t run $i: FAILED in $((SECONDS - t0)) s: $s (logs: build/lab/$k/logs/flake-$t-$i)"
+		echo "# $t run $i: FAILED in $((SECONDS - t0)) s: $s (logs: build/lab/$k/logs/flake-$tag-$t-$i)"
 	done
 done
 echo "# $variant; $((SECONDS - start)) s"
