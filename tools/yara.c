@@ -48,7 +48,8 @@ static const char *prog = "kvmmem";
 #include "fail.h"
 
 #define PG		4096ULL
-/* x86-64's module area (MODULES_VADDR with KASLR's 1 GiB image, MODULES_END) */
+/* x86-64's kernel image mapping (__START_KERNEL_map) and module area */
+#define KERNEL_MAP	0xffffffff80000000ULL
 #define MODULES_START	0xffffffffc0000000ULL
 #define MODULES_END	0xffffffffff000000ULL
 #define WINDOW_PAGES	16384		/* 64 MiB of window */
@@ -271,8 +272,9 @@ static int scan_kernel(struct scan *s, struct kvmmem_linux *lx)
 {
 	uint64_t text, end;
 
+	/* the target's symbols are not trusted: the image lies below the module area */
 	if (kvmmem_linux_symbol(lx, "_text", &text) || kvmmem_linux_symbol(lx, "_end", &end) ||
-	    end <= text || end - text > MODULES_START - text) {
+	    text < KERNEL_MAP || end <= text || end > MODULES_START) {
 		fail(EX_LFAIL, "yara: the kernel image's bounds (_text, _end) are not known");
 		return -1;
 	}
