@@ -47,6 +47,7 @@
 #include <nettle/sha2.h>
 
 #include "evidence.h"
+#include "pause.h"
 
 static const char *prog = "kvmmem";
 
@@ -366,7 +367,36 @@ struct record {
 	uint64_t size, bad;
 	time_t start, end;
 	char sha[2 * SHA256_DIGEST_SIZE + 1];
+	int paused;		/* 0: not asked, 1: by kvmmem-host, 2: already */
+	int held;		/* the pause held from start to end */
+	long held_ms;
+	char why[256];		/* why it did not */
 };
+
+/* The record's last fields: was the target paused, is the image consistent. */
+static void record_pause(FILE *f, const struct record *rc)
+{
+	static const char * const by[] = { "no", "by kvmmem-host", "already (by its owner)" };
+
+	fprintf(f, "  \"paused\": \"%s\",\n", by[rc->paused]);
+	if (rc->paused && rc->held) {
+		fprintf(f, "  \"paused_ms\": %ld,\n  \"consistent\": true,\n", rc->held_ms);
+		fputs("  \"note\": \"the target was paused from before the first read to after the last\"\n}\n", f);
+		return;
+	}
+	fputs("  \"consistent\": false,\n  \"note\": ", f);
+	if (rc->paused) {
+		char note[400];
+
+		snprintf(note, sizeof(note), "the pause did not hold (%s): a live image, smeared over the time between start and end",
+			 rc->why);
+		json_str(f, note);
+	} else {
+		json_str(f, rc->image ? "converted from an image file" :
+			 "a live image, smeared over the time between start and end: the target ran while it was read");
+	}
+	fputs("\n}\n", f);
+}
 
 static int write_record(const struct record *rc)
 {
@@ -409,9 +439,7 @@ static int write_record(const struct record *rc)
 			rc->r[i].end);
 	fprintf(f, "],\n  \"unreadable_pages\": %" PRIu64 ",\n", rc->bad);
 	fprintf(f, "  \"start\": \"%s\",\n  \"end\": \"%s\",\n", t0, t1);
-	fprintf(f, "  \"consistent\": false,\n  \"note\": \"%s\"\n}\n", rc->image ?
-		"converted from an image file" :
-		"a live image, smeared over the time between start and end: the target ran while it was read");
+	record_pause(f, rc);
 	return fclose(f) ? -1 : 0;
 }
 
@@ -482,11 +510,15 @@ out_free:
  * @path: the image to write; its record goes to @path.json
  * @grant: a digest of the grant's token, for the record (live only)
  * @key: the grant's cache key for the Linux view (live only), or NULL
+ * @pause: ask kvmmem-host pause-port to pause the target for the whole
+ *	   acquisition (live only)
  *
- * Return: kvmmem's exit code.
+ * Return: kvmmem's exit code; 1 also when the image is written but the
+ * pause did not hold (its record says so).
  */
 int evidence_dump(struct kvmmem *km, const char *image, const char *format,
-		  const char *path, const char *grant, const char *key)
+		  const char *path, const char *grant, const char *key,
+		  int pause)
 {
 	struct kvmmem_linux_opts lo = {
 		.cache_dir = key ? CACHE_DIR : NULL, .cache_key = key,
@@ -499,6 +531,7 @@ int evidence_dump(struct kvmmem *km, const char *image, const char *format,
 	uint8_t digest[SHA256_DIGEST_SIZE];
 	struct kvmmem_linux *lx = NULL;
 	struct evidence_elf e = { 0 };
+	struct pause_req pr = { .fd = -1 };
 	struct out o = { .fd = -1 };
 	struct kvmmem_pmem *pm;
 	int n, i, ret = EX_LFAIL;
@@ -506,10 +539,17 @@ int evidence_dump(struct kvmmem *km, const char *image, const char *format,
 
 	if (parse_format(format, &f))
 		return fail(EX_LUSE, "dump --format: raw, lime or elf, not '%s'", format);
+	/* paused before the first read: the ranges and the kernel's layout too */
+	if (pause && pause_begin(&pr, rc.why, sizeof(rc.why)))
+		return fail(EX_LFAIL, "cannot pause the target: %s", rc.why);
+	if (pause)
+		rc.paused = pr.already ? 2 : 1;
 	pm = km ? kvmmem_pmem_live(km) : kvmmem_pmem_image(image);
-	if (!pm)
-		return fail(EX_LFAIL, "%s: %s", km ? "the target's RAM ranges" : image,
-			    strerror(errno));
+	if (!pm) {
+		ret = fail(EX_LFAIL, "%s: %s", km ? "the target's RAM ranges" : image,
+			   strerror(errno));
+		goto out_resume;
+	}
 	n = kvmmem_pmem_ranges(pm, &r);
 	if (n <= 0) {
 		ret = fail(EX_LFAIL, "the target has no RAM ranges to dump");
@@ -539,6 +579,12 @@ int evidence_dump(struct kvmmem *km, const char *image, const char *format,
 		goto out_close;
 	}
 	rc.end = time(NULL);
+	if (pause) {
+		rc.held = !pause_end(&pr, rc.why, sizeof(rc.why), &rc.held_ms);
+		if (!rc.held)
+			fprintf(stderr, "kvmmem: the target did not stay paused (%s): the image is not consistent\n",
+				rc.why);
+	}
 	if (close(o.fd)) {
 		o.fd = -1;
 		ret = fail(EX_LFAIL, "%s: %s", path, strerror(errno));
@@ -559,7 +605,7 @@ int evidence_dump(struct kvmmem *km, const char *image, const char *format,
 	fprintf(stderr, "%s%s image of %d ranges, %" PRIu64 " bytes of RAM in %.1f s, %" PRIu64
 		" unreadable pages; record in %s.json\n", o.tty ? "\n" : "", format, n, o.all,
 		now_s() - o.t0, o.bad, path);
-	ret = EX_LDONE;
+	ret = pause && !rc.held ? EX_LFAIL : EX_LDONE;
 out_close:
 	if (o.fd >= 0)
 		close(o.fd);
@@ -569,5 +615,8 @@ out_linux:
 		kvmmem_linux_close(lx);
 out_pmem:
 	kvmmem_pmem_close(pm);
+out_resume:
+	if (pr.fd >= 0 && pause_end(&pr, rc.why, sizeof(rc.why), &rc.held_ms) < 0)
+		fprintf(stderr, "kvmmem: resuming the target: %s\n", rc.why);
 	return ret;
 }

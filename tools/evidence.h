@@ -23,6 +23,7 @@ int evidence_elf_build(struct kvmmem_linux *lx, const struct kvmmem_ram_range *r
 		       int n, struct evidence_elf *e);
 void evidence_elf_free(struct evidence_elf *e);
 int evidence_dump(struct kvmmem *km, const char *image, const char *format,
-		  const char *path, const char *grant, const char *key);
+		  const char *path, const char *grant, const char *key,
+		  int pause);
 
 #endif /* KVMMEM_TOOLS_EVIDENCE_H */

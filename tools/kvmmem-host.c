@@ -15,6 +15,8 @@
  *   kvmmem-host list
  *   kvmmem-host status [--load]
  *   kvmmem-host resolve VM
+ *   kvmmem-host pause-port ID [--lease MS] [--max-pause S] [--qmp SOCKET]
+ *                             [--target-qmp SOCKET]
  *
  * A VM is named by the pid of its VMM (PID or pid:PID), by the QEMU
  * -name of its VMM (name:NAME) or by its libvirt domain name
@@ -58,6 +60,7 @@
 #include <linux/kvmmem_host.h>
 
 #include "deliver.h"
+#include "pause.h"
 #include "libkvmmem.h"
 
 #ifndef SYS_pidfd_open
@@ -94,6 +97,8 @@ static const char usage_text[] =
 "       kvmmem-host list\n"
 "       kvmmem-host status [--load]\n"
 "       kvmmem-host resolve VM\n"
+"       kvmmem-host pause-port ID [--lease MS] [--max-pause S] [--qmp SOCKET]\n"
+"           [--target-qmp SOCKET]\n"
 "\n"
 "Grant an introspector VM access to a target VM's memory, revoke and list\n"
 "grants, report (or load) the kvmmem_host module.\n"
@@ -111,6 +116,13 @@ static const char usage_text[] =
 "once (kvmmem --token-port). QEMU's QMP socket comes from the\n"
 "introspector's command line (-qmp unix:PATH, or a -chardev socket with\n"
 "-mon mode=control), or from --qmp SOCKET. deliver re-sends a token.\n"
+"\n"
+"pause-port lets grant ID's introspector pause its target for a consistent\n"
+"image (kvmmem dump --pause): it adds the port " KVMMEM_PAUSE_PORT " to the\n"
+"introspector and serves it in the foreground until the grant ends. A pause\n"
+"ends when the introspector has said nothing for --lease MS (default 5000),\n"
+"or after --max-pause S (default 600). The target's QMP socket comes from\n"
+"its command line, or from --target-qmp SOCKET.\n"
 "\n"
 "Exit codes: 0 done (status: loaded), 1 refused or failed, 2 usage,\n"
 "3 no such VM, 4 kvmmem_host not loaded (no /dev/kvmmem-host).\n";
@@ -936,6 +948,121 @@ static int cmd_revoke(int argc, char **argv)
 	return rc;
 }
 
+/* pause-port's grant: what its callbacks need */
+struct pause_ctx {
+	int ctl;
+	uint64_t id;
+	pid_t target, intro;
+	char target_vm[VM_NAME], intro_vm[VM_NAME];
+};
+
+/* Whether grant @arg->id is still listed, by the same two VMMs. */
+static int pause_grant_alive(void *arg)
+{
+	struct kvmmem_host_grant_info info[LIST_MAX];
+	struct pause_ctx *c = arg;
+	int i, n = list_grants(c->ctl, info, LIST_MAX);
+
+	for (i = 0; i < n; i++)
+		if (info[i].id == c->id)
+			return info[i].target_pid == c->target &&
+			       info[i].intro_pid == c->intro;
+	return 0;
+}
+
+static void pause_log(void *arg, const char *event, const char *detail, int warn)
+{
+	struct audit_line l = { .len = 0 };
+	struct pause_ctx *c = arg;
+
+	add(&l, "%s id=%" PRIu64, event, c->id);
+	add_pid(&l, "target", c->target);
+	add_text(&l, "target_vm", c->target_vm);
+	add_pid(&l, "introspector", c->intro);
+	add_text(&l, "introspector_vm", c->intro_vm);
+	add_text(&l, "detail", detail ? detail : "");
+	audit_send(warn ? LOG_WARNING : LOG_NOTICE, &l, NULL);
+}
+
+/*
+ * pause-port ID [--lease MS] [--max-pause S] [--qmp SOCKET]
+ *            [--target-qmp SOCKET]
+ */
+static int cmd_pause_port(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "lease", required_argument, NULL, 'l' },
+		{ "max-pause", required_argument, NULL, 'm' },
+		{ "qmp", required_argument, NULL, 'Q' },
+		{ "target-qmp", required_argument, NULL, 'T' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct pause_agent a = { .lease_ms = PAUSE_LEASE_MS, .max_s = PAUSE_MAX_S,
+				 .grant_alive = pause_grant_alive, .log = pause_log };
+	char iqmp[PATH_MAX], tqmp[PATH_MAX], err[512];
+	struct kvmmem_host_grant_info info[LIST_MAX];
+	const char *qmp = NULL, *target_qmp = NULL;
+	struct pause_ctx c = { .ctl = -1 };
+	uint64_t v;
+	int o, i, n, rc;
+
+	while ((o = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		switch (o) {
+		case 'l':
+			if (parse_u64(optarg, &v) || v < 500 || v > 600000)
+				return fail(EX_BADUSE, "--lease: 500 to 600000 ms");
+			a.lease_ms = v;
+			break;
+		case 'm':
+			if (parse_u64(optarg, &v) || v < 1 || v > 86400)
+				return fail(EX_BADUSE, "--max-pause: 1 to 86400 s");
+			a.max_s = v;
+			break;
+		case 'Q':
+			qmp = optarg;
+			break;
+		case 'T':
+			target_qmp = optarg;
+			break;
+		default:
+			return bad_option(argv);
+		}
+	}
+	if (optind + 1 != argc || parse_u64(argv[optind], &c.id))
+		return fail(EX_BADUSE, "pause-port needs one grant ID");
+	rc = open_ctl(&c.ctl);
+	if (rc)
+		return rc;
+	n = list_grants(c.ctl, info, LIST_MAX);
+	for (i = 0; i < n && info[i].id != c.id; i++)
+		;
+	if (i >= n) {
+		rc = fail(EX_FAIL, "no grant %" PRIu64, c.id);
+		goto out_ctl;
+	}
+	c.target = info[i].target_pid;
+	c.intro = info[i].intro_pid;
+	vm_name("", c.target, c.target_vm, sizeof(c.target_vm));
+	vm_name("", c.intro, c.intro_vm, sizeof(c.intro_vm));
+	rc = find_qmp(c.intro, qmp, iqmp, sizeof(iqmp));
+	if (!rc)
+		rc = find_qmp(c.target, target_qmp, tqmp, sizeof(tqmp));
+	if (rc)
+		goto out_ctl;
+	a.intro_qmp = iqmp;
+	a.intro_pid = qmp ? 0 : c.intro;
+	a.target_qmp = tqmp;
+	a.target_pid = target_qmp ? 0 : c.target;
+	a.ctx = &c;
+	if (kvmmem_pause_serve(&a, err, sizeof(err))) {
+		rc = fail(EX_FAIL, "no pause port: %s", err);
+		pause_log(&c, "pause-port-failed", err, 1);
+	}
+out_ctl:
+	close(c.ctl);
+	return rc;
+}
+
 static int cmd_list(int argc, char **argv)
 {
 	struct kvmmem_host_grant_info info[LIST_MAX];
@@ -1136,5 +1263,7 @@ int main(int argc, char **argv)
 		return cmd_status(argc - 1, argv + 1);
 	if (!strcmp(cmd, "resolve"))
 		return cmd_resolve(argc - 1, argv + 1);
+	if (!strcmp(cmd, "pause-port"))
+		return cmd_pause_port(argc - 1, argv + 1);
 	return fail(EX_BADUSE, "unknown command '%s': see kvmmem-host --help", cmd);
 }

@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <glob.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <inttypes.h>
@@ -30,6 +29,7 @@
 #include "mount.h"
 #include "yara-cmd.h"
 #include "port.h"
+#include "vport.h"
 
 /* Exit codes (also in kvmmem(1)) */
 enum {
@@ -61,7 +61,10 @@ static const char usage[] =
 "                                ELF vmcore (Linux targets: for makedumpfile,\n"
 "                                crash, drgn); prints its SHA-256 and writes a\n"
 "                                record to FILE.json; with --image IMAGE,\n"
-"                                converts IMAGE instead\n"
+"                                converts IMAGE instead; with --pause, the\n"
+"                                target is paused while it is read (a\n"
+"                                consistent image), if the host runs\n"
+"                                kvmmem-host pause-port for the grant\n"
 "  watch GPA LEN [-i MS] [-n N]  hex dump every MS ms (default 500), changed\n"
 "                                bytes highlighted; N rounds (default: forever)\n"
 "  find GPA LEN PATTERN          print the address of each match of PATTERN\n"
@@ -175,40 +178,6 @@ static long long port_wait_ms(void)
 	return PORT_WAIT_MS;
 }
 
-/* The token port's device: udev's name for it, or the vport sysfs names. */
-static int open_port(void)
-{
-	char name[64], dev[300], *dir, *base;
-	size_t i;
-	glob_t g;
-	FILE *f;
-	int fd;
-
-	fd = open("/dev/virtio-ports/" KVMMEM_TOKEN_PORT, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0 || glob("/sys/class/virtio-ports/*/name", 0, NULL, &g))
-		return fd;
-	for (i = 0; i < g.gl_pathc && fd < 0; i++) {
-		f = fopen(g.gl_pathv[i], "re");
-		if (!f)
-			continue;
-		if (fgets(name, sizeof(name), f) &&
-		    !strcmp(strtok(name, "\n") ?: "", KVMMEM_TOKEN_PORT)) {
-			/* .../virtio-ports/vportNpM/name: /dev/vportNpM */
-			dir = strdup(g.gl_pathv[i]);
-			if (dir) {
-				*strrchr(dir, '/') = 0;
-				base = strrchr(dir, '/') + 1;
-				snprintf(dev, sizeof(dev), "/dev/%s", base);
-				fd = open(dev, O_RDONLY | O_CLOEXEC);
-				free(dir);
-			}
-		}
-		fclose(f);
-	}
-	globfree(&g);
-	return fd;
-}
-
 /*
  * The first line that comes through the token port, into @hex. A port that
  * ends at once may be one already read that is being replaced (kvmmem-host
@@ -225,7 +194,7 @@ static int port_token(char *hex, size_t size)
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	end = t.tv_sec * 1000LL + t.tv_nsec / 1000000 + port_wait_ms();
 	for (;;) {
-		p.fd = open_port();
+		p.fd = vport_open(KVMMEM_TOKEN_PORT, O_RDONLY);
 		while (p.fd >= 0 && len + 1 < size && !memchr(hex, '\n', len)) {
 			clock_gettime(CLOCK_MONOTONIC, &t);
 			left = end - (t.tv_sec * 1000LL + t.tv_nsec / 1000000);
@@ -654,7 +623,7 @@ static int cmd_mount(int argc, char **argv, const char *tfile, int tstdin, int t
 
 /* kvmmem dump --format FORMAT FILE (the option before or after dump) */
 static int dump_format(int argc, char **argv, const char *format, const char *image,
-		       const char *tfile, int tstdin, int tport)
+		       const char *tfile, int tstdin, int tport, int pause)
 {
 	uint8_t digest[SHA256_DIGEST_SIZE];
 	struct sha256_ctx sha;
@@ -673,8 +642,10 @@ static int dump_format(int argc, char **argv, const char *format, const char *im
 	}
 	if (strcmp(argv[optind], "dump"))
 		return fail(EX_BADUSE, "--format goes with dump only");
+	if (image && pause)
+		return fail(EX_BADUSE, "--pause is for a live target, not --image");
 	if (image)
-		return evidence_dump(NULL, image, format, path, NULL, NULL);
+		return evidence_dump(NULL, image, format, path, NULL, NULL, 0);
 	/* the record names the grant by a digest of its token */
 	ret = read_token(tfile, tstdin, tport, hex, sizeof(hex));
 	if (ret)
@@ -689,7 +660,7 @@ static int dump_format(int argc, char **argv, const char *format, const char *im
 	explicit_bzero(hex, sizeof(hex));
 	if (!km)
 		return fail(code_of(errno), "%s", kvmmem_strerror(errno));
-	ret = evidence_dump(km, NULL, format, path, grant, key);
+	ret = evidence_dump(km, NULL, format, path, grant, key, pause);
 	kvmmem_close(km);
 	return ret;
 }
@@ -712,11 +683,12 @@ int main(int argc, char **argv)
 		{ "format", required_argument, NULL, 'F' },
 		{ "foreground", no_argument, NULL, 'G' },
 		{ "rw", no_argument, NULL, 'W' },
+		{ "pause", no_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *tfile = NULL, *cmd, *image = NULL, *btf = NULL, *sysmap = NULL;
 	const char *format = NULL;
-	int foreground = 0, rw = 0;
+	int foreground = 0, rw = 0, pause = 0;
 	uint8_t pat[PAT_MAX];
 	size_t plen = 0;
 	int c, tstdin = 0, tport = 0, raw = 0, ret, rescan = 0;
@@ -745,6 +717,7 @@ int main(int argc, char **argv)
 		case 'F': format = optarg; break;
 		case 'G': foreground = 1; break;
 		case 'W': rw = 1; break;
+		case 'P': pause = 1; break;
 		default:
 			return fail(EX_BADUSE, "see kvmmem --help");
 		}
@@ -770,9 +743,22 @@ int main(int argc, char **argv)
 		kvmmem_close(km);
 		return ret;
 	}
+	/* dump's --pause may come after dump too, anywhere */
+	if (optind < argc && !strcmp(argv[optind], "dump")) {
+		for (c = optind + 1; c < argc; c++) {
+			if (strcmp(argv[c], "--pause"))
+				continue;
+			pause = 1;
+			memmove(argv + c, argv + c + 1, (argc - c) * sizeof(*argv));
+			argc--;
+			c--;
+		}
+	}
 	if (format || (optind + 2 < argc && !strcmp(argv[optind], "dump") &&
 		       !strcmp(argv[optind + 1], "--format")))
-		return dump_format(argc, argv, format, image, tfile, tstdin, tport);
+		return dump_format(argc, argv, format, image, tfile, tstdin, tport, pause);
+	if (pause)
+		return fail(EX_BADUSE, "--pause goes with dump --format only");
 	if (image)
 		return fail(EX_BADUSE, "--image goes with the Linux commands and dump --format only");
 	if (optind + 3 > argc)

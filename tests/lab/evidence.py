@@ -11,6 +11,8 @@
 #       init_uts_ns's release read at its virtual address (from the
 #       VMCOREINFO note), then at its physical address
 #   evidence.py record JSON  prints the record's sha256 and size
+#   evidence.py pause JSON   prints the record's "paused" and "consistent",
+#       and whether it gives a paused_ms above 0, separated by "|"
 #   evidence.py seek FILE   the data ranges that SEEK_DATA and SEEK_HOLE give,
 #       as kvmmem ranges prints them
 #   evidence.py live PMEM SYMBOL_HEX PHYS_BASE  reads a kernel variable of
@@ -125,6 +127,10 @@ def main():
         print(seek(sys.argv[2]))
     elif sys.argv[1] == "live":
         print(live(sys.argv[2], sys.argv[3], sys.argv[4]))
+    elif sys.argv[1] == "pause":
+        with open(sys.argv[2]) as f:
+            r = json.load(f)
+        print(f"{r['paused']}|{r['consistent']}|{r.get('paused_ms', 0) > 0}")
     elif sys.argv[1] == "record":
         with open(sys.argv[2]) as f:
             r = json.load(f)

@@ -365,7 +365,8 @@ intro_stop() {
 # lt_start NAME [KVER [MiB]]: boots a Linux target with KASLR on (Debian's
 # default) that runs intro-loop.sh on its own share ($LAB/NAME-share), so
 # that lt_run NAME CMD runs a command in it and prints its output. Its
-# VMM's pid is lt_pid NAME; lt_monitor NAME CMD talks to its QEMU monitor.
+# VMM's pid is lt_pid NAME; lt_monitor NAME CMD talks to its QEMU monitor
+# (and $LAB/NAME.qmp is its QMP socket).
 lt_start() {
 	local n=$1 k=${2:-$GKVER} share=$LAB/$1-share
 	rm -rf "$share"
@@ -379,6 +380,7 @@ lt_start() {
 		-virtfs "local,path=/,mount_tag=rootfs,security_model=none,readonly=on,multidevs=remap" \
 		-virtfs "local,path=$share,mount_tag=share,security_model=none,multidevs=remap" \
 		-serial "file:$LAB/$n-console.log" -monitor "unix:$LAB/$n.mon,server,nowait" \
+		-qmp "unix:$LAB/$n.qmp,server=on,wait=off" \
 		>"$LAB/$n-qemu.log" 2>&1 &
 	eval "LT_PID_$n=$!"
 	if ! wait_for 180 test -e "$share/ready"; then

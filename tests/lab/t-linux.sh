@@ -18,6 +18,7 @@
 . "$TOP/scripts/kernels.sh"
 
 K=/mnt/kvmmem
+KVMMEM_PAUSE_PORT=org.kvmmem.pause
 TS=$LAB/tgt-share
 OTHER=$(kver_61)
 [ "$OTHER" = "$GKVER" ] && OTHER=$(kver_612)
@@ -166,12 +167,25 @@ diag "t=$SECONDS s: evidence images"
 # --- evidence images of the paused target, read by Debian's forensic tools ---------
 # (tests/unit/evidence.sh checks their shape on the seeds; here, a whole image)
 E="/usr/bin/python3 $TOP/tests/lab/evidence.py"
-ev() {	# FORMAT: kvmmem dump --format FORMAT /tmp/ev.FORMAT; its exit status
-	intro_run "$K --token-file /mnt/t.tok dump --format $1 /tmp/ev.$1 >/tmp/ev.out 2>/tmp/ev.err; echo rc=\$?; head -c 300 /tmp/ev.err" 300
+ev() {	# FORMAT [OPTION]: kvmmem dump --format FORMAT /tmp/ev.FORMAT; its exit status
+	intro_run "$K --token-file /mnt/t.tok dump --format $1 ${2:-} /tmp/ev.$1 >/tmp/ev.out 2>/tmp/ev.err; echo rc=\$?; head -c 300 /tmp/ev.err" 300
 }
-out=$(ev raw)
-expect "kvmmem dump --format raw of the paused target: exit status 0" "rc=0" "$(head -n 1 <<<"$out")"
+# kvmmem-host pause-port on a grant of its own lets the introspector pause
+# the target (consistent images, below); the target's state comes from its
+# human monitor, which the agent does not use
+tstate() { lt_monitor tgt "info status" | sed -n 's/^VM status: //p'; }
+gid2=$(grant "$INTRO_SHARE/p.tok" "$(lt_pid tgt)" "$(intro_pid)")
+intro_run "modprobe virtio_console" >/dev/null
+KVMMEM_HOST_LOG_STDERR=1 "$BIN/kvmmem-host" pause-port "$gid2" --lease 2000 >"$LAB/pause.log" 2>&1 &
+agent=$!
+port=$(intro_run "for i in \$(seq 100); do grep -qsx $KVMMEM_PAUSE_PORT /sys/class/virtio-ports/*/name && break; sleep 0.1; done
+grep -lsx $KVMMEM_PAUSE_PORT /sys/class/virtio-ports/*/name | wc -l" 60)
+expect "kvmmem-host pause-port ID: the introspector has the port $KVMMEM_PAUSE_PORT" 1 "$port"
+out=$(ev raw --pause)
+expect "kvmmem dump --format raw --pause of the paused target: exit status 0" "rc=0" "$(head -n 1 <<<"$out")"
 [ "$(head -n 1 <<<"$out")" = rc=0 ] || diag <<<"$out"
+expect "... its owner paused it: the record says so, and consistent; it is left paused" \
+	"already (by its owner)|True|True paused" "$(intro_run "$E pause /tmp/ev.raw.json") $(tstate)"
 expect "... cmp: the same bytes as kvmmem dump 0 END" "same" \
 	"$(intro_run "cmp /tmp/img.raw /tmp/ev.raw 2>&1 && echo same")"
 intro_run "rm -f /tmp/img.raw" >/dev/null
@@ -218,6 +232,44 @@ lt_monitor tgt cont >/dev/null
 alive=$(lt_run tgt 'echo ok')
 expect "the target runs on after the pause" ok "$alive"
 [ "$alive" = ok ] || lt_log tgt
+
+diag "t=$SECONDS s: consistent images"
+# --- a consistent image: kvmmem dump --pause, through kvmmem-host pause-port
+pdump() {	# FILE: kvmmem dump --pause of the target into FILE, in the background
+	intro_run "setsid $K --token-file /mnt/p.tok dump --format raw --pause $1 </dev/null >/tmp/pd.out 2>&1 & echo \$!"
+}
+out=$(intro_run "$K --token-file /mnt/p.tok dump --format raw --pause /tmp/pz.raw >/dev/null 2>/tmp/pz.err; echo rc=\$?; $E pause /tmp/pz.raw.json; rm -f /tmp/pz.raw /tmp/pz.raw.json" 300)
+expect "kvmmem dump --pause: exit status 0; the record says paused by kvmmem-host, consistent, for a time" \
+	"rc=0 by kvmmem-host|True|True" "$(paste -sd' ' <<<"$out")"
+[ "$(head -n 1 <<<"$out")" = rc=0 ] || intro_run "cat /tmp/pz.err" | diag
+expect "... and the target runs again after it" running "$(tstate)"
+# a dump into a FIFO holds its pause while open() waits for a reader
+intro_run "rm -f /tmp/pf; mkfifo /tmp/pf" >/dev/null
+dpid=$(pdump /tmp/pf)
+wait_until 60 '[ "$(tstate)" = paused ]'
+expect "a dump that waits holds the pause (the target's monitor: paused)" paused "$(tstate)"
+t0=$SECONDS
+intro_run "kill -9 $dpid" >/dev/null
+wait_until 20 '[ "$(tstate)" = running ]'
+expect "... killed, the target runs again within the lease (2 s; took $((SECONDS - t0)) s)" running "$(tstate)"
+check "... and the agent logs the broken pause" grep -q 'pause-broken .*no word from the introspector' "$LAB/pause.log"
+dpid=$(pdump /tmp/pf)
+wait_until 60 '[ "$(tstate)" = paused ]'
+lt_monitor tgt cont >/dev/null
+check "a target resumed by another monitor during a pause: the agent sees it (RESUME) and logs the pause broken" \
+	wait_until 20 'grep -q "pause-broken .*ran again without us" "$LAB/pause.log"'
+intro_run "kill -9 $dpid" >/dev/null
+dpid=$(pdump /tmp/pf)
+wait_until 60 '[ "$(tstate)" = paused ]'
+"$BIN/kvmmem-host" revoke "$gid2" >/dev/null
+check "the grant revoked during a pause: the agent resumes the target and ends" \
+	wait_until 20 '! kill -0 $agent 2>/dev/null && [ "$(tstate)" = running ]'
+wait "$agent"; arc=$?
+expect "... with exit status 0, saying why" "0 1" "$arc $(grep -c 'pause-port-end .*the grant has ended' "$LAB/pause.log")"
+intro_run "kill -9 $dpid; rm -f /tmp/pf" >/dev/null
+out=$(intro_run "$K --token-file /mnt/t.tok dump --format raw --pause /tmp/pz.raw >/dev/null 2>/tmp/pz.err; echo rc=\$?; ls /tmp/pz.raw* 2>/dev/null | wc -l; grep -c 'no port $KVMMEM_PAUSE_PORT' /tmp/pz.err" 60)
+expect "... and it removed the port: dump --pause fails at once, with no image" "rc=1 0 1" "$(paste -sd' ' <<<"$out")"
+sed 's/^/# agent: /' "$LAB/pause.log" | tail -n 12
 
 # --- the file view of the running target: live reads, revocation, unmount -------
 jiffies=$(kv "kallsyms | awk '\$3 == \"jiffies_64\" { print \$1 }'")

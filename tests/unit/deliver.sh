@@ -140,7 +140,7 @@ fake v vser
 fake h hmp
 run "a human monitor socket" 1 "is not a QMP socket" "$H" deliver --qmp "$T/h.sock" --token-file "$T/good.tok"
 fake r refuse-chardev
-run "QEMU refuses the character device" 1 "QEMU refused to add the token's character device: Could not open" \
+run "QEMU refuses the character device" 1 "QEMU refused to add the port's character device: Could not open" \
 	"$H" deliver --qmp "$T/r.sock" --token-file "$T/good.tok"
 run "no QMP socket there" 1 "QMP socket $T/none.sock:" "$H" deliver --qmp "$T/none.sock" --token-file "$T/good.tok"
 sleep 60 &
