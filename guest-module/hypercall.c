@@ -4,6 +4,20 @@
  *
  * Copyright (C) 2026 The kvmmem authors
  */
+
+/**
+ * DOC: Hypercalls from the guest, theory of operation
+ *
+ * One function per hypercall, and the only place that issues them. The
+ * host reads a token or a descriptor by its guest-physical address, so it
+ * must lie in one physically contiguous piece that crosses no page: a
+ * token goes into a kmalloc()ed buffer of its own (never on the stack,
+ * which may be vmalloc()ed), the ranges request into a page of its own,
+ * and a batch comes from the caller in such memory. A token's copy is
+ * wiped before it is freed. The host's answer becomes 0, a positive value
+ * or a -errno: -KVM_ENOSYS (no kvmmem on the host, or no grant for this
+ * VM) becomes -EOPNOTSUPP, and a value that is no errno becomes -EIO.
+ */
 #include <linux/errno.h>
 #include <linux/slab.h>
 #include <linux/string.h>

@@ -4,6 +4,15 @@
  *
  * Copyright (C) 2026 The kvmmem authors
  */
+
+/**
+ * DOC: The guest module's start and end
+ *
+ * The module loads only in a KVM guest. It sets up the status page
+ * first, then /dev/kvmmem, whose first open can use the page; it stops in
+ * the reverse order. The host needs nothing at load: a guest whose host
+ * has no kvmmem, or no grant for it, gets EOPNOTSUPP from the device.
+ */
 #include <linux/module.h>
 #include <linux/kvm_para.h>
 

@@ -4,6 +4,20 @@
  *
  * Copyright (C) 2026 The kvmmem authors
  */
+
+/**
+ * DOC: The control device, theory of operation
+ *
+ * Grants are made on the host, by root, never by a guest. kvmmem-host
+ * opens /dev/kvmmem-host (CAP_SYS_ADMIN at open and again at each ioctl,
+ * since a descriptor can be passed on) and names the two VMs by their KVM
+ * VM descriptors, which it takes from the VMMs with pidfd_getfd(): a
+ * descriptor cannot name the wrong VM the way a pid could, and it must be a
+ * KVM VM file (file_is_kvm()). This file only copies the arguments in and
+ * out and hands them to grant.c: KVMMEM_HOST_GRANT makes a grant and
+ * returns its token, KVMMEM_HOST_REVOKE ends one, KVMMEM_HOST_LIST copies
+ * out what each grant is (never its token).
+ */
 #include <linux/capability.h>
 #include <linux/file.h>
 #include <linux/fs.h>

@@ -4,6 +4,23 @@
  *
  * Copyright (C) 2026 The kvmmem authors
  */
+
+/**
+ * DOC: Hypercalls, theory of operation
+ *
+ * hook.c hands every hypercall that kvmmem_hcall_ours() claims to
+ * kvmmem_hcall(), in the calling vCPU's thread, where it may sleep. Each
+ * handler reads its descriptor (the token, a batch, a ranges request) from
+ * the introspector's memory with kvm_vcpu_read_guest(), so nothing the
+ * guest passes is used in place, and trusts none of it: the token is looked
+ * up among the grants (after the failed-token throttle), addresses are
+ * checked for alignment, for the grant's range and for being ordinary RAM,
+ * counts are bounded. The work itself is done by remap.c (single pages and
+ * batches), window.c (chunks), status.c (the status page) and memslot.c
+ * (ranges), under kvmmem_lock. A refusal is counted, traced and logged,
+ * rate-limited, with why() naming the errno; the guest gets the -errno in
+ * RAX. A VM that holds no grant gets -KVM_ENOSYS, as without kvmmem.
+ */
 #include <linux/kvm_host.h>
 #include <linux/overflow.h>
 #include <linux/sched/signal.h>

@@ -4,6 +4,19 @@
  *
  * Copyright (C) 2026 The kvmmem authors
  */
+
+/**
+ * DOC: The host module's start and end
+ *
+ * The parts start in the order in which they depend on each other: the
+ * counters, the two map engines (remap.c, window.c), the probes that see
+ * a VM reset, a memslot change and a VM's release, then the hypercall
+ * hook, and last the control device, through which the first grant can be
+ * made. By then everything a grant needs is armed. They stop in the
+ * reverse order; the grants go after the device and the hooks, so that
+ * none can be made or used while they are dropped. Overlays and queued
+ * work pin the module, so none is left at exit.
+ */
 #include <linux/module.h>
 
 #include "ctl.h"

@@ -4,6 +4,20 @@
  *
  * Copyright (C) 2026 The kvmmem authors
  */
+
+/**
+ * DOC: Counters and fault injection, theory of operation
+ *
+ * Every part of the module counts what it does in kvmmem_stats[], atomic
+ * counters that need no lock and can be bumped from any context; a refusal
+ * is also counted by its errno. debugfs shows them as kvmmem/stats (one
+ * "name value" line each, which the tests read) and the failed-token
+ * throttle's state as kvmmem/introspectors. The stale window (how long an
+ * overlay showed a page that the target had replaced) and, with the
+ * stack_watch parameter, the deepest kernel stack seen in a vCPU thread are
+ * kept as maxima. Fault injection for tests (kvmmem/fail_unmaps) lives
+ * here too, since the counters are where tests look for its effect.
+ */
 #include <linux/debugfs.h>
 #include <linux/errno.h>
 #include <linux/math64.h>
