@@ -152,3 +152,9 @@ run "no token source" 2 "deliver needs one of --token-file FILE and --token-stdi
 run "no introspector" 2 "deliver needs --introspector VM or --qmp SOCKET" "$H" deliver --token-file "$T/good.tok"
 "$H" --help | grep -q -- '--deliver' && "$H" --help | grep -q '^       kvmmem-host deliver' &&
 	ok "--help documents --deliver and deliver" || nok "--help documents --deliver and deliver"
+# pause-port: its command line (the agent itself runs in the lab: t-linux)
+run "pause-port without a grant ID" 2 "pause-port needs one grant ID" "$H" pause-port
+run "pause-port with a lease below 500 ms" 2 "--lease: 500 to 600000 ms" "$H" pause-port 1 --lease 10
+run "pause-port with a time limit of 0" 2 "--max-pause: 1 to 86400 s" "$H" pause-port 1 --max-pause 0
+"$H" --help | grep -q '^       kvmmem-host pause-port ID' &&
+	ok "--help documents pause-port" || nok "--help documents pause-port"

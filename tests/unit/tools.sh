@@ -34,6 +34,10 @@ for c in read dump watch find mount yara; do
 		echo "not ok - kvmmem --help documents $c"
 done
 case1 "no arguments" 2 "a command, an address and a length are needed" "$K"
+case1 "--pause with a command other than dump --format" 2 "--pause goes with dump --format only" \
+	"$K" --token-file "$T/good.tok" --pause read 0 1
+case1 "dump --pause of an image" 2 "--pause is for a live target, not --image" \
+	"$K" --image "$T/good.tok" dump --format raw --pause "$T/p.raw"
 case1 "an unknown command" 2 "unknown command 'frob'" "$K" frob 0 1
 case1 "a bad length" 2 "bad address or length" "$K" read 0 12Q
 case1 "a zero length" 2 "bad address or length" "$K" read 0 0
