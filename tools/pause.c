@@ -59,6 +59,7 @@
 #define DEV_ID		"kvmmem-pause"
 #define LINE_MAX_LEN	64	/* a request is shorter */
 #define RAN_AGAIN	"the target ran again without us (another monitor)"
+#define INTRO_GONE	"the introspector's QEMU has gone"
 
 static volatile sig_atomic_t quit;
 
@@ -371,7 +372,7 @@ int kvmmem_pause_serve(const struct pause_agent *a, char *err, size_t errlen)
 			if (p[1].revents)
 				read_events(&g);
 			if (p[0].revents && read_requests(&g))
-				why = "the introspector's QEMU has gone";
+				why = INTRO_GONE;
 		}
 		t = now_ms();
 		if (g.paused && t - g.t_word >= a->lease_ms)
@@ -386,7 +387,8 @@ int kvmmem_pause_serve(const struct pause_agent *a, char *err, size_t errlen)
 	end_pause(&g, why);
 	close(g.req_fd);
 	close(g.ans_fd);
-	del_port(&g);
+	if (strcmp(why, INTRO_GONE))
+		del_port(&g);
 	a->log(a->ctx, "pause-port-end", why, 0);
 	return 0;
 }
