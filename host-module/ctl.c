@@ -14,9 +14,9 @@
  * VM descriptors, which it takes from the VMMs with pidfd_getfd(): a
  * descriptor cannot name the wrong VM the way a pid could, and it must be a
  * KVM VM file (file_is_kvm()). This file only copies the arguments in and
- * out and hands them to grant.c: KVMMEM_HOST_GRANT makes a grant and
- * returns its token, KVMMEM_HOST_REVOKE ends one, KVMMEM_HOST_LIST copies
- * out what each grant is (never its token).
+ * out and hands them on: KVMMEM_HOST_GRANT makes a grant (grant.c) and
+ * returns its token, KVMMEM_HOST_REVOKE ends one (end.c), KVMMEM_HOST_LIST
+ * copies out what each grant is (never its token).
  */
 #include <linux/capability.h>
 #include <linux/file.h>
@@ -27,6 +27,7 @@
 #include <linux/kvmmem_host.h>
 
 #include "ctl.h"
+#include "end.h"
 #include "grant.h"
 
 /* Take a reference-free look at the VM behind @fd; the caller fput()s. */
@@ -65,8 +66,9 @@ static long ctl_grant(struct kvmmem_host_grant __user *uarg)
 	ret = kvmmem_grant_add(target, intro, &req);
 	if (ret)
 		goto out_intro;
+	kvmmem_end_watch();
 	if (copy_to_user(uarg, &req, sizeof(req))) {
-		kvmmem_grant_revoke(req.id);
+		kvmmem_end_revoke(req.id);
 		ret = -EFAULT;
 	}
 	memzero_explicit(&req, sizeof(req));
@@ -104,7 +106,7 @@ static long ctl_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case KVMMEM_HOST_REVOKE:
 		if (get_user(id, (u64 __user *)arg))
 			return -EFAULT;
-		return kvmmem_grant_revoke(id);
+		return kvmmem_end_revoke(id);
 	case KVMMEM_HOST_LIST:
 		return ctl_list((void __user *)arg);
 	default:

@@ -13,10 +13,7 @@
 #include <linux/uaccess.h>
 
 #include "grant.h"
-#include "remap.h"
 #include "stats.h"
-#include "status.h"
-#include "throttle.h"
 #include "trace.h"
 
 /**
@@ -34,24 +31,19 @@
  * from the grant's own introspector; wrong, revoked, expired and foreign
  * tokens all give the same answer.
  *
- * A grant ends on revoke, on expiry, when either VM is released by its VMM
- * (release.c), or when the process of either VM goes away (its mm has no
- * users left): the reaper checks that every
- * KVMMEM_REAP_MS while grants exist, revokes every mapping made under the
- * grant and drops the VM references, so a dead VM is never kept alive.
+ * The table is a leaf: it knows nothing of mappings. Ending a grant
+ * (revoke, expiry, the end of either VM) is end.c's, which takes it out
+ * of the table (kvmmem_grant_unlink()) and revokes what was mapped under it.
  *
  * kvmmem_lock protects the grant table, each grant's mapping list and the
  * mapping table in remap.c. It is taken before any mmap_lock.
  */
 
-#define KVMMEM_REAP_MS		200
 #define KVMMEM_DEFAULT_QUOTA	65536
 
 DEFINE_MUTEX(kvmmem_lock);	/* grants, their mappings, the map table */
-static LIST_HEAD(grants);
+LIST_HEAD(kvmmem_grants);	/* kvmmem_lock */
 static u64 next_id = 1;
-static void reap_fn(struct work_struct *work);
-static DECLARE_DELAYED_WORK(reap_work, reap_fn);
 
 static void grant_release(struct kref *ref)
 {
@@ -92,69 +84,30 @@ pid_t kvmmem_vm_pid(const struct kvm *kvm)
 	return pid;
 }
 
-static bool vm_gone(struct kvm *kvm)
-{
-	return !atomic_read(&kvm->mm->mm_users);
-}
-
-static bool grant_expired(struct kvmmem_grant *g)
+/**
+ * kvmmem_grant_expired() - has this grant's time run out?
+ * @g: the grant
+ *
+ * Return: true once its expiry has passed (the reaper then ends it).
+ */
+bool kvmmem_grant_expired(const struct kvmmem_grant *g)
 {
 	return g->expires && time_after_eq(jiffies, g->expires);
 }
 
-/* kvmmem_lock held. Unlink @g and revoke its mappings. */
-static void grant_kill(struct kvmmem_grant *g, const char *why)
+/**
+ * kvmmem_grant_unlink() - take a grant out of the table
+ * @g: the grant
+ *
+ * kvmmem_lock held. It is dead from now on: no lookup finds it. Its
+ * mappings are the caller's to revoke (end.c); the table's reference is
+ * the caller's to drop.
+ */
+void kvmmem_grant_unlink(struct kvmmem_grant *g)
 {
 	lockdep_assert_held(&kvmmem_lock);
 	g->dead = true;
 	list_del_init(&g->node);
-	if (!kvmmem_grant_holder(g->intro))
-		kvmmem_throttle_forget(g->intro);
-	kvmmem_remap_revoke_grant(g);
-	kvmmem_stat_inc(KVMMEM_STAT_GRANTS_ENDED);
-	pr_info("grant %llu (target %s, introspector %s) ended: %s\n", g->id,
-		g->target->stats_id, g->intro->stats_id, why);
-	trace_kvmmem_grant_end(g, why);
-}
-
-static void reap_fn(struct work_struct *work)
-{
-	struct kvmmem_grant *g, *tmp;
-	LIST_HEAD(dead);
-
-	mutex_lock(&kvmmem_lock);
-	list_for_each_entry_safe(g, tmp, &grants, node) {
-		const char *why = NULL;
-
-		if (grant_expired(g))
-			why = "expired";
-		else if (vm_gone(g->target))
-			why = "target VM gone";
-		else if (vm_gone(g->intro))
-			why = "introspector VM gone";
-		if (!why)
-			continue;
-		grant_kill(g, why);
-		list_add(&g->node, &dead);
-	}
-	kvmmem_remap_reap();
-	if (!list_empty(&grants) || kvmmem_remap_busy() || kvmmem_status_busy())
-		schedule_delayed_work(&reap_work, msecs_to_jiffies(KVMMEM_REAP_MS));
-	mutex_unlock(&kvmmem_lock);
-	kvmmem_status_reap();
-
-	list_for_each_entry_safe(g, tmp, &dead, node) {
-		list_del(&g->node);
-		kvmmem_grant_put(g);
-	}
-}
-
-/**
- * kvmmem_grant_reap() - make sure the reaper runs soon
- */
-void kvmmem_grant_reap(void)
-{
-	mod_delayed_work(system_wq, &reap_work, 0);
 }
 
 /**
@@ -198,7 +151,7 @@ int kvmmem_grant_add(struct kvm *target, struct kvm *intro,
 		g->expires = (jiffies + msecs_to_jiffies(req->expire_ms)) | 1;
 
 	mutex_lock(&kvmmem_lock);
-	list_for_each_entry(other, &grants, node) {
+	list_for_each_entry(other, &kvmmem_grants, node) {
 		if (other->target == intro && other->intro == target) {
 			ret = -EDEADLK;
 			goto out_unlock;
@@ -207,10 +160,9 @@ int kvmmem_grant_add(struct kvm *target, struct kvm *intro,
 	kvm_get_kvm(target);
 	kvm_get_kvm(intro);
 	g->id = next_id++;
-	list_add_tail(&g->node, &grants);
+	list_add_tail(&g->node, &kvmmem_grants);
 	req->id = g->id;
 	req->token = g->token;
-	schedule_delayed_work(&reap_work, msecs_to_jiffies(KVMMEM_REAP_MS));
 	kvmmem_stat_inc(KVMMEM_STAT_GRANTS);
 	pr_info("grant %llu: introspector %s may map target %s (%s)\n", g->id,
 		intro->stats_id, target->stats_id,
@@ -221,31 +173,6 @@ out_unlock:
 	if (ret)
 		kfree_sensitive(g);
 	return ret;
-}
-
-/**
- * kvmmem_grant_revoke() - end a grant and unmap everything mapped under it
- * @id: the grant's id
- *
- * Return: 0 or -ENOENT.
- */
-int kvmmem_grant_revoke(u64 id)
-{
-	struct kvmmem_grant *g, *found = NULL;
-
-	mutex_lock(&kvmmem_lock);
-	list_for_each_entry(g, &grants, node) {
-		if (g->id == id) {
-			found = g;
-			grant_kill(g, "revoked");
-			break;
-		}
-	}
-	mutex_unlock(&kvmmem_lock);
-	if (!found)
-		return -ENOENT;
-	kvmmem_grant_put(found);
-	return 0;
 }
 
 /**
@@ -265,10 +192,10 @@ struct kvmmem_grant *kvmmem_grant_find(struct kvm *intro,
 	struct kvmmem_grant *g, *found = NULL;
 
 	lockdep_assert_held(&kvmmem_lock);
-	list_for_each_entry(g, &grants, node) {
+	list_for_each_entry(g, &kvmmem_grants, node) {
 		bool same = !crypto_memneq(&g->token, token, sizeof(*token));
 
-		if (same && g->intro == intro && !grant_expired(g))
+		if (same && g->intro == intro && !kvmmem_grant_expired(g))
 			found = g;
 	}
 	return found;
@@ -285,7 +212,7 @@ bool kvmmem_grant_holder(struct kvm *intro)
 	struct kvmmem_grant *g;
 
 	lockdep_assert_held(&kvmmem_lock);
-	list_for_each_entry(g, &grants, node)
+	list_for_each_entry(g, &kvmmem_grants, node)
 		if (g->intro == intro)
 			return true;
 	return false;
@@ -311,7 +238,7 @@ int kvmmem_grant_list(struct kvmmem_host_grant_info __user *out, u32 *count)
 	int ret = 0;
 
 	mutex_lock(&kvmmem_lock);
-	list_for_each_entry(g, &grants, node) {
+	list_for_each_entry(g, &kvmmem_grants, node) {
 		if (n < *count) {
 			memset(&info, 0, sizeof(info));
 			info.id = g->id;
@@ -336,48 +263,4 @@ int kvmmem_grant_list(struct kvmmem_host_grant_info __user *out, u32 *count)
 	mutex_unlock(&kvmmem_lock);
 	*count = n;
 	return ret;
-}
-
-/* End the grants of @kvm as target or introspector, or all if it is NULL. */
-static void end_grants(struct kvm *kvm, const char *why)
-{
-	struct kvmmem_grant *g, *tmp;
-	LIST_HEAD(dead);
-
-	mutex_lock(&kvmmem_lock);
-	list_for_each_entry_safe(g, tmp, &grants, node) {
-		if (kvm && g->target != kvm && g->intro != kvm)
-			continue;
-		grant_kill(g, why);
-		list_add(&g->node, &dead);
-	}
-	mutex_unlock(&kvmmem_lock);
-	list_for_each_entry_safe(g, tmp, &dead, node) {
-		list_del(&g->node);
-		kvmmem_grant_put(g);
-	}
-}
-
-/**
- * kvmmem_grant_vm_released() - end every grant of a VM that was released
- * @kvm: the VM, as target or as introspector
- *
- * Takes kvmmem_lock.
- */
-void kvmmem_grant_vm_released(struct kvm *kvm)
-{
-	end_grants(kvm, "VM released");
-}
-
-/**
- * kvmmem_grant_uninit() - end every grant (module unload)
- *
- * Overlays pin the module, so no mapping is live here; only grants are.
- */
-void kvmmem_grant_uninit(void)
-{
-	cancel_delayed_work_sync(&reap_work);
-	end_grants(NULL, "module unload");
-	reap_fn(NULL);
-	cancel_delayed_work_sync(&reap_work);
 }

@@ -50,18 +50,17 @@ struct kvmmem_grant {
 };
 
 extern struct mutex kvmmem_lock;
+extern struct list_head kvmmem_grants;	/* of &struct kvmmem_grant.node */
 
 int kvmmem_grant_add(struct kvm *target, struct kvm *intro,
 		     struct kvmmem_host_grant *req);
-int kvmmem_grant_revoke(u64 id);
 int kvmmem_grant_list(struct kvmmem_host_grant_info __user *out, u32 *count);
 struct kvmmem_grant *kvmmem_grant_find(struct kvm *intro,
 				       const struct kvmi_map_mem_token *token);
 bool kvmmem_grant_holder(struct kvm *intro);
+bool kvmmem_grant_expired(const struct kvmmem_grant *g);
+void kvmmem_grant_unlink(struct kvmmem_grant *g);
 void kvmmem_grant_put(struct kvmmem_grant *g);
-void kvmmem_grant_reap(void);
-void kvmmem_grant_vm_released(struct kvm *kvm);
 pid_t kvmmem_vm_pid(const struct kvm *kvm);
-void kvmmem_grant_uninit(void);
 
 #endif /* _KVMMEM_GRANT_H */

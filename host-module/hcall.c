@@ -60,6 +60,16 @@ static const char *why(long err)
 }
 
 /* Count and log the outcome of one map of @n pages. */
+/*
+ * kvmmem_lock held: does this VM hold a grant, or mappings or window chunks
+ * (which it may unmap after its grants ended)?
+ */
+static bool vm_known(struct kvm *kvm)
+{
+	return kvmmem_grant_holder(kvm) || kvmmem_remap_has_maps(kvm) ||
+	       kvmmem_window_has_chunks(kvm);
+}
+
 static void map_done(struct kvm_vcpu *vcpu, long ret, const char *target,
 		     u64 target_gpa, u64 intro_gpa, unsigned int n)
 {
@@ -162,7 +172,7 @@ static long hc_unmap(struct kvm_vcpu *vcpu, u64 intro_gpa)
 	long ret;
 
 	mutex_lock(&kvmmem_lock);
-	if (!kvmmem_grant_holder(vcpu->kvm) && !kvmmem_remap_has_maps(vcpu->kvm)) {
+	if (!vm_known(vcpu->kvm)) {
 		mutex_unlock(&kvmmem_lock);
 		return -KVM_ENOSYS;
 	}
@@ -240,7 +250,7 @@ static long hc_batch(struct kvm_vcpu *vcpu, u64 gpa, u64 a1, u64 a2)
 
 	mutex_lock(&kvmmem_lock);
 	ret = -KVM_ENOSYS;
-	if (!kvmmem_grant_holder(vcpu->kvm) && !kvmmem_remap_has_maps(vcpu->kvm))
+	if (!vm_known(vcpu->kvm))
 		goto out_unlock;
 	ret = err ?: (a1 || a2) ? -EINVAL : 0;
 	if (!ret && (b->op == KVMMEM_BATCH_OP_MAP ||

@@ -11,7 +11,6 @@
 #include <kvmmem_compat.h>
 
 #include "hold.h"
-#include "remap.h"
 #include "stats.h"
 
 /**

@@ -3,10 +3,20 @@
 #ifndef _KVMMEM_HOLD_H
 #define _KVMMEM_HOLD_H
 
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/module.h>
 #include <linux/types.h>
 
 struct mm_struct;
 struct page;
+
+/* Is @vma one of our overlays (a page's or a window chunk's)? */
+static inline bool kvmmem_vma_ours(const struct vm_area_struct *vma)
+{
+	return vma->vm_file && vma->vm_file->f_op->owner == THIS_MODULE &&
+	       vma->vm_flags & VM_PFNMAP;
+}
 
 /*
  * How many times a hold is taken again because an invalidation of the

@@ -9,25 +9,25 @@
  * DOC: The host module's start and end
  *
  * The parts start in the order in which they depend on each other: the
- * counters, the two map engines (remap.c, window.c), the probes that see
- * a VM reset, a memslot change and a VM's release, then the hypercall
- * hook, and last the control device, through which the first grant can be
- * made. By then everything a grant needs is armed. They stop in the
- * reverse order; the grants go after the device and the hooks, so that
+ * counters (and the throttle's debugfs file), the two map engines
+ * (remap.c, window.c), the probes that see a memslot change, a vCPU reset
+ * and a VM's release (probes.c), then the hypercall hook, and last the
+ * control device, through which the first grant can be made. By then
+ * everything a grant needs is armed. They stop in the reverse order; the
+ * grants end (end.c) after the device and the probes have gone, so that
  * none can be made or used while they are dropped. Overlays and queued
  * work pin the module, so none is left at exit.
  */
 #include <linux/module.h>
 
 #include "ctl.h"
-#include "grant.h"
+#include "end.h"
 #include "hook.h"
-#include "memslot.h"
+#include "probes.h"
 #include "remap.h"
-#include "release.h"
-#include "reset.h"
 #include "stats.h"
 #include "status.h"
+#include "throttle.h"
 #include "window.h"
 
 static int __init kvmmem_host_init(void)
@@ -37,24 +37,19 @@ static int __init kvmmem_host_init(void)
 	ret = kvmmem_stats_init();
 	if (ret)
 		return ret;
+	kvmmem_throttle_init();
 	ret = kvmmem_remap_init();
 	if (ret)
 		goto err_stats;
 	ret = kvmmem_window_init();
 	if (ret)
 		goto err_remap;
-	ret = kvmmem_reset_init();
+	ret = kvmmem_probes_init();
 	if (ret)
 		goto err_window;
-	ret = kvmmem_memslot_init();
-	if (ret)
-		goto err_reset;
-	ret = kvmmem_release_init();
-	if (ret)
-		goto err_memslot;
 	ret = kvmmem_hook_init();
 	if (ret)
-		goto err_release;
+		goto err_probes;
 	ret = kvmmem_ctl_init();
 	if (ret)
 		goto err_hook;
@@ -63,12 +58,8 @@ static int __init kvmmem_host_init(void)
 
 err_hook:
 	kvmmem_hook_uninit();
-err_release:
-	kvmmem_release_uninit();
-err_memslot:
-	kvmmem_memslot_uninit();
-err_reset:
-	kvmmem_reset_uninit();
+err_probes:
+	kvmmem_probes_uninit();
 err_window:
 	kvmmem_window_uninit();
 err_remap:
@@ -80,16 +71,14 @@ err_stats:
 
 /*
  * Overlays and queued work pin the module, so only grants can be left here;
- * they hold VM references, which kvmmem_grant_uninit() drops.
+ * they hold VM references, which kvmmem_end_uninit() drops.
  */
 static void __exit kvmmem_host_exit(void)
 {
 	kvmmem_ctl_uninit();
 	kvmmem_hook_uninit();
-	kvmmem_release_uninit();
-	kvmmem_memslot_uninit();
-	kvmmem_reset_uninit();
-	kvmmem_grant_uninit();
+	kvmmem_probes_uninit();
+	kvmmem_end_uninit();
 	kvmmem_status_uninit();
 	kvmmem_window_uninit();
 	kvmmem_remap_uninit();

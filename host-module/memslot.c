@@ -1,45 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kvmmem host: follow changes to a target's memslots.
+ * kvmmem host: a target's gfns, by its memslots.
  *
  * Copyright (C) 2026 The kvmmem authors
  */
-#include <linux/kprobes.h>
 #include <linux/kvm_host.h>
 #include <linux/module.h>
 #include <linux/kvmmem.h>
 
 #include "memslot.h"
-#include "remap.h"
-#include "stats.h"
-#include "vmwork.h"
 
 /**
- * DOC: Memslot changes, theory of operation
+ * DOC: Memslots, theory of operation
  *
- * A mapping follows the target's memory at an hva (remap.c), but it was
- * granted for a gpa. Two memslot changes break that link, and the target
- * page's notifier sees neither, since the VMM's memory stays where it is:
- *
- * - the slot is deleted (memory unplug, a reset that rebuilds the slots)
- *   or moved: the gpa no longer names that memory, and the VMM may reuse
- *   it for anything. Every mapping in the old range is revoked.
- * - dirty logging is turned on (live migration): KVM cannot log what the
- *   introspector writes into the target. Read-write mappings in the slot
- *   are revoked (new ones are refused while logging is on).
- *
- * A kprobe on kvm_arch_commit_memory_region(), which KVM calls in the
- * VMM's thread once the new memslots are live, copies the range from the
- * old slot (freed right after) and queues task work on that thread
- * (vmwork.c). The work revokes before the ioctl returns to the VMM, so
- * before the VMM can reuse the memory or read the dirty log. The handler is
- * atomic; it does nothing while no mapping and no grant exists (a map under
- * a grant may be under way: it then finishes first, and is revoked).
- *
- * The map path and the sync workers look a gfn up under SRCU, and hold the
- * page later: they check the binding (gfn to hva, slot flags) again once
- * they hold it (kvmmem_target_binds()), so a change in between never gives
- * the introspector VMM memory that is no longer guest RAM.
+ * A mapping follows the target's memory at an hva (remap.c), but it is
+ * granted for a gpa: a target gfn names memory only through the target's
+ * memslots, and only ordinary, visible, writable slots are guest RAM that
+ * may be mapped (not ROM, not MMIO). These lookups are done under the
+ * target's SRCU, which is all that keeps a memslot, and GUP cannot be done
+ * under it: so the map path and the sync workers look a gfn up, hold the
+ * page, and check the binding (gfn to hva, slot flags) again once they
+ * hold it (kvmmem_target_binds()). A change in between never gives the
+ * introspector VMM memory that is no longer guest RAM. The changes
+ * themselves are seen by a probe (probes.c).
  */
 
 /*
@@ -161,79 +144,4 @@ unsigned int kvmmem_target_ranges(struct kvm *target, u64 lo, u64 hi,
 	}
 	srcu_read_unlock(&target->srcu, idx);
 	return n;
-}
-
-struct slot_work {
-	struct kvmmem_vm_work vw;
-	u64 gfn;
-	u64 npages;
-	unsigned long hva;
-	bool rw_only;
-};
-
-static void slot_fn(struct callback_head *cb)
-{
-	struct slot_work *w = container_of(cb, struct slot_work, vw.cb);
-	struct kvm *kvm = w->vw.kvm;
-	int n;
-
-	n = kvmmem_remap_revoke_range(kvm, w->gfn, w->npages, w->hva,
-				      w->rw_only);
-	if (n)
-		pr_info("%s: memslot at gfn %#llx %s: %d mappings revoked\n",
-			kvm->stats_id, w->gfn,
-			w->rw_only ? "logs dirty pages" : "is gone", n);
-	kvmmem_vm_work_done(&w->vw);
-}
-
-static int commit_pre(struct kprobe *p, struct pt_regs *regs)
-{
-	struct kvm *kvm = (struct kvm *)regs->di;
-	const struct kvm_memory_slot *old = (void *)regs->si;
-	const struct kvm_memory_slot *new = (void *)regs->dx;
-	enum kvm_mr_change change = regs->cx;
-	bool rw_only = change == KVM_MR_FLAGS_ONLY;
-	struct slot_work *w;
-
-	/* a map may be under way whenever a grant lives */
-	if ((!kvmmem_stat_read(KVMMEM_STAT_LIVE) && !kvmmem_grants_live()) || !old)
-		return 0;
-	if (change != KVM_MR_DELETE && change != KVM_MR_MOVE &&
-	    !(rw_only && new && new->flags & KVM_MEM_LOG_DIRTY_PAGES &&
-	      !(old->flags & KVM_MEM_LOG_DIRTY_PAGES)))
-		return 0;
-	w = kvmmem_vm_work_alloc(kvm, sizeof(*w), slot_fn);
-	if (!w)
-		return 0;
-	w->gfn = old->base_gfn;
-	w->npages = old->npages;
-	w->hva = old->userspace_addr;
-	w->rw_only = rw_only;
-	kvmmem_vm_work_queue(&w->vw);
-	return 0;
-}
-
-static struct kprobe commit_kp = {
-	.symbol_name	= "kvm_arch_commit_memory_region",
-	.pre_handler	= commit_pre,
-};
-
-/**
- * kvmmem_memslot_init() - place the memslot probe
- *
- * Return: 0 or a negative errno; the module refuses to load without it.
- */
-int kvmmem_memslot_init(void)
-{
-	return kvmmem_probe_arm(&commit_kp);
-}
-
-/**
- * kvmmem_memslot_uninit() - remove the probe
- *
- * Queued task work holds a module reference until it has run.
- */
-void kvmmem_memslot_uninit(void)
-{
-	unregister_kprobe(&commit_kp);
 }

@@ -14,7 +14,5 @@ bool kvmmem_target_binds(struct kvm *target, u64 tgfn, unsigned int n,
 			 bool writable, const unsigned long *thva);
 unsigned int kvmmem_target_ranges(struct kvm *target, u64 lo, u64 hi,
 				  struct kvmmem_range *r, unsigned int max);
-int kvmmem_memslot_init(void);
-void kvmmem_memslot_uninit(void);
 
 #endif /* _KVMMEM_MEMSLOT_H */

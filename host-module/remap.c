@@ -22,7 +22,6 @@
 #include "remap.h"
 #include "stats.h"
 #include "status.h"
-#include "window.h"
 
 /**
  * DOC: Remap engine, theory of operation
@@ -707,10 +706,11 @@ long kvmmem_remap_unmap(struct kvm_vcpu *vcpu, u64 intro_gpa)
 }
 
 /**
- * kvmmem_remap_has_maps() - does this introspector have mappings?
+ * kvmmem_remap_has_maps() - does this introspector have page mappings?
  * @intro: the VM
  *
- * Return: true if it has, revoked ones included. kvmmem_lock held.
+ * Return: true if it has, revoked ones included (window chunks are
+ * window.c's). kvmmem_lock held.
  */
 bool kvmmem_remap_has_maps(struct kvm *intro)
 {
@@ -721,7 +721,7 @@ bool kvmmem_remap_has_maps(struct kvm *intro)
 	hash_for_each(map_table, bkt, m, hnode)
 		if (m->intro == intro)
 			return true;
-	return kvmmem_window_has_chunks(intro);
+	return false;
 }
 
 static bool target_invalidate(struct mmu_interval_notifier *sub,
@@ -806,11 +806,12 @@ out_unlock:
 }
 
 /**
- * kvmmem_remap_revoke_grant() - revoke every mapping made under a grant
+ * kvmmem_remap_revoke_grant() - revoke every page mapped under a grant
  * @g: the grant, being killed
  *
  * The mappings stay in the table, backed by the revoked pattern, until the
- * introspector unmaps them or goes away. kvmmem_lock held.
+ * introspector unmaps them or goes away. kvmmem_lock held; end.c revokes
+ * the grant's window slots too.
  */
 void kvmmem_remap_revoke_grant(struct kvmmem_grant *g)
 {
@@ -821,7 +822,6 @@ void kvmmem_remap_revoke_grant(struct kvmmem_grant *g)
 		map_leave_grant(m);
 		revoke_map(m, true);
 	}
-	kvmmem_window_revoke_grant(g);
 }
 
 /**
@@ -832,18 +832,18 @@ void kvmmem_remap_revoke_grant(struct kvmmem_grant *g)
  * @hva: where the range was in the target's VMM
  * @rw_only: only read-write mappings
  *
- * For a memslot that went away or moved, or that started dirty logging.
- * Takes kvmmem_lock.
+ * For a memslot that went away or moved, or that started dirty logging
+ * (probes.c, which revokes the window slots too). kvmmem_lock held.
  *
  * Return: how many mappings were revoked.
  */
 int kvmmem_remap_revoke_range(struct kvm *target, u64 gfn, u64 npages,
-			      unsigned long hva, bool rw_only)
+			      bool rw_only)
 {
 	struct kvmmem_map *m;
 	int bkt, n = 0;
 
-	mutex_lock(&kvmmem_lock);
+	lockdep_assert_held(&kvmmem_lock);
 	hash_for_each(map_table, bkt, m, hnode) {
 		if (!m->grant || m->grant->target != target ||
 		    m->tgfn - gfn >= npages || (rw_only && !m->writable))
@@ -852,24 +852,24 @@ int kvmmem_remap_revoke_range(struct kvm *target, u64 gfn, u64 npages,
 		revoke_map(m, true);
 		n++;
 	}
-	n += kvmmem_window_revoke_range(target, hva, npages << PAGE_SHIFT, rw_only);
-	mutex_unlock(&kvmmem_lock);
 	return n;
 }
 
 /**
- * kvmmem_remap_reset() - unmap everything of the calling introspector
+ * kvmmem_remap_reset() - unmap every page of the calling introspector
  * @intro: the VM whose vCPU is being reset; we run in its VMM
  *
- * Takes kvmmem_lock.
+ * kvmmem_lock held.
+ *
+ * Return: how many mappings were unmapped.
  */
-void kvmmem_remap_reset(struct kvm *intro)
+int kvmmem_remap_reset(struct kvm *intro)
 {
 	struct hlist_node *tmp;
 	struct kvmmem_map *m;
 	int bkt, n = 0;
 
-	mutex_lock(&kvmmem_lock);
+	lockdep_assert_held(&kvmmem_lock);
 	hash_for_each_safe(map_table, bkt, tmp, m, hnode) {
 		if (m->intro != intro || m->mm != current->mm)
 			continue;
@@ -878,21 +878,18 @@ void kvmmem_remap_reset(struct kvm *intro)
 					    intro->stats_id, m->ihva);
 		n++;
 	}
-	kvmmem_window_reset(intro);
-	mutex_unlock(&kvmmem_lock);
-	if (n)
-		pr_info("%s: vCPU reset: %d mappings revoked\n", intro->stats_id, n);
+	return n;
 }
 
 /**
  * kvmmem_remap_vm_released() - forget every mapping of a released VM
- * @intro: the VM, released by its VMM (release.c)
+ * @intro: the VM, released by its VMM (probes.c)
  *
  * Its grants have ended, so no mapping of it shows a target any more. In
  * its VMM the gpas get their RAM back; a mapping elsewhere, or one whose
  * RAM cannot be restored, stays revoked (its overlay reads the pattern
  * until the VMM unmaps it) and leaves the table, so that nothing keyed by
- * @intro's address outlives the VM. Takes kvmmem_lock.
+ * @intro's address outlives the VM. kvmmem_lock held.
  */
 void kvmmem_remap_vm_released(struct kvm *intro)
 {
@@ -900,7 +897,7 @@ void kvmmem_remap_vm_released(struct kvm *intro)
 	struct kvmmem_map *m;
 	int bkt;
 
-	mutex_lock(&kvmmem_lock);
+	lockdep_assert_held(&kvmmem_lock);
 	hash_for_each_safe(map_table, bkt, tmp, m, hnode) {
 		if (m->intro != intro ||
 		    (m->mm == current->mm && !unmap_one(m)))
@@ -911,8 +908,6 @@ void kvmmem_remap_vm_released(struct kvm *intro)
 		map_unlink(m);
 		map_put(m);
 	}
-	kvmmem_window_vm_released(intro);
-	mutex_unlock(&kvmmem_lock);
 }
 
 /**
@@ -933,17 +928,16 @@ void kvmmem_remap_reap(void)
 		map_unlink(m);
 		map_put(m);
 	}
-	kvmmem_window_reap();
 }
 
 /**
- * kvmmem_remap_busy() - are there mappings left?
+ * kvmmem_remap_busy() - are there page mappings left?
  *
- * Return: true if a mapping or a window chunk exists. kvmmem_lock held.
+ * Return: true if a mapping exists. kvmmem_lock held.
  */
 bool kvmmem_remap_busy(void)
 {
-	return nr_maps || kvmmem_window_busy();
+	return nr_maps;
 }
 
 /**

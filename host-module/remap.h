@@ -30,13 +30,6 @@ struct kvmmem_backing {
 	bool shared;
 };
 
-/* Is @vma one of our overlays (a page's or a window chunk's)? */
-static inline bool kvmmem_vma_ours(const struct vm_area_struct *vma)
-{
-	return vma->vm_file && vma->vm_file->f_op->owner == THIS_MODULE &&
-	       vma->vm_flags & VM_PFNMAP;
-}
-
 int kvmmem_overlay_may_split(struct vm_area_struct *vma, unsigned long addr);
 int kvmmem_overlay_mremap(struct vm_area_struct *vma);
 long kvmmem_backing_save(struct mm_struct *mm, unsigned long hva,
@@ -56,8 +49,8 @@ long kvmmem_remap_unmap(struct kvm_vcpu *vcpu, u64 intro_gpa);
 bool kvmmem_remap_has_maps(struct kvm *intro);
 void kvmmem_remap_revoke_grant(struct kvmmem_grant *g);
 int kvmmem_remap_revoke_range(struct kvm *target, u64 gfn, u64 npages,
-			      unsigned long hva, bool rw_only);
-void kvmmem_remap_reset(struct kvm *intro);
+			      bool rw_only);
+int kvmmem_remap_reset(struct kvm *intro);
 void kvmmem_remap_vm_released(struct kvm *intro);
 void kvmmem_remap_reap(void);
 bool kvmmem_remap_busy(void);

@@ -28,7 +28,6 @@
 #include <linux/seq_file.h>
 
 #include "stats.h"
-#include "throttle.h"
 
 atomic64_t kvmmem_stats[KVMMEM_STAT_NR];
 
@@ -194,13 +193,6 @@ static int stats_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(stats);
 
-static int introspectors_show(struct seq_file *m, void *v)
-{
-	kvmmem_throttle_show(m);
-	return 0;
-}
-DEFINE_SHOW_ATTRIBUTE(introspectors);
-
 /**
  * kvmmem_stats_init() - publish the counters in debugfs
  *
@@ -210,11 +202,20 @@ int kvmmem_stats_init(void)
 {
 	stats_dir = debugfs_create_dir("kvmmem", NULL);
 	debugfs_create_file("stats", 0400, stats_dir, NULL, &stats_fops);
-	debugfs_create_file("introspectors", 0400, stats_dir, NULL,
-			    &introspectors_fops);
 	debugfs_create_atomic_t("fail_unmaps", 0600, stats_dir, &fail_unmaps);
 	debugfs_create_u32("fail_unmaps_pid", 0600, stats_dir, &fail_unmaps_pid);
 	return 0;
+}
+
+/**
+ * kvmmem_debugfs_dir() - kvmmem's debugfs folder, for the others' files
+ *
+ * Return: the folder (an error pointer without debugfs, which debugfs's
+ * calls take). kvmmem_stats_uninit() removes it with all in it.
+ */
+struct dentry *kvmmem_debugfs_dir(void)
+{
+	return stats_dir;
 }
 
 /**

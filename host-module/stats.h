@@ -6,6 +6,8 @@
 #include <linux/atomic.h>
 #include <linux/types.h>
 
+struct dentry;
+
 enum kvmmem_stat {
 	KVMMEM_STAT_HC_SEEN,		/* hypercalls 32/33 that reached us */
 	KVMMEM_STAT_MAPS,		/* successful maps */
@@ -68,6 +70,7 @@ void kvmmem_stat_failed(long err);
 void kvmmem_stat_stale(u64 ns);
 void kvmmem_stat_stack(void);
 bool kvmmem_inject_unmap_failure(u64 intro_gpa);
+struct dentry *kvmmem_debugfs_dir(void);
 int kvmmem_stats_init(void);
 void kvmmem_stats_uninit(void);
 

@@ -4,6 +4,7 @@
  *
  * Copyright (C) 2026 The kvmmem authors
  */
+#include <linux/debugfs.h>
 #include <linux/jiffies.h>
 #include <linux/kvm_host.h>
 #include <linux/list.h>
@@ -143,11 +144,8 @@ void kvmmem_throttle_forget(struct kvm *intro)
 	}
 }
 
-/**
- * kvmmem_throttle_show() - one line per introspector with failures
- * @m: the debugfs file
- */
-void kvmmem_throttle_show(struct seq_file *m)
+/* debugfs kvmmem/introspectors: one line per introspector with failures */
+static int introspectors_show(struct seq_file *m, void *v)
 {
 	struct intro_rec *r;
 
@@ -157,4 +155,17 @@ void kvmmem_throttle_show(struct seq_file *m)
 			   r->kvm->stats_id, r->failures, r->throttled,
 			   time_before(jiffies, r->until) ? r->backoff_ms : 0);
 	mutex_unlock(&kvmmem_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(introspectors);
+
+/**
+ * kvmmem_throttle_init() - publish the throttle's state in debugfs
+ *
+ * After kvmmem_stats_init(), whose folder it uses and removes.
+ */
+void kvmmem_throttle_init(void)
+{
+	debugfs_create_file("introspectors", 0400, kvmmem_debugfs_dir(), NULL,
+			    &introspectors_fops);
 }

@@ -11,6 +11,6 @@ struct seq_file;
 bool kvmmem_throttled(struct kvm *intro);
 void kvmmem_throttle_note(struct kvm *intro, bool token_ok);
 void kvmmem_throttle_forget(struct kvm *intro);
-void kvmmem_throttle_show(struct seq_file *m);
+void kvmmem_throttle_init(void);
 
 #endif /* _KVMMEM_THROTTLE_H */

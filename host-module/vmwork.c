@@ -15,9 +15,9 @@
  * DOC: Probes and their task work, theory of operation
  *
  * Besides the hypercall hook (hook.c), kprobes on KVM functions tell us of
- * a vCPU reset (reset.c), a memslot change (memslot.c) and a VM's release
- * (release.c). Each runs in the VMM thread that made the change, in atomic
- * context, and what must follow (unmapping, revoking) sleeps. So the
+ * a vCPU reset, a memslot change and a VM's release (probes.c). Each runs
+ * in the VMM thread that made the change, in atomic context, and what must
+ * follow (unmapping, revoking) sleeps. So the
  * handler queues task work on that thread (TWA_RESUME): it runs before the
  * thread returns to user space, so before the VMM can act on the change,
  * with the VMM's mm as current->mm.
