@@ -10,3 +10,6 @@
 	echo "rule: $(udevadm test /sys/class/misc/kvmmem 2>&1 | grep -c '60-kvmmem.rules:[0-9]* MODE 0600')"
 	echo "failed units: $(systemctl --failed --no-legend | grep -c kvmmem)"
 } > /mnt/boot.result 2>&1
+# where the boot's time went, for the log (the nested lab's systemd boot
+# takes about two minutes, and once took more than five)
+systemd-analyze blame --no-pager 2>&1 | head -n 12 > /mnt/blame.txt

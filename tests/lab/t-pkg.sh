@@ -58,6 +58,7 @@ tvm_start tp 16 || { nok "the target starts"; exit 1; }
 tvm tp fill 0x100000 0x200000 21 >/dev/null
 want=$(tvm tp peek 0x200000 32)
 rm -f "$LAB/intro.qmp"
+tboot=$SECONDS
 INTRO_ROOT=$R intro_boot_systemd "$TOP/tests/lab/pkg-check.sh" &
 boot=$!
 wait_for 60 test -S "$LAB/intro.qmp"
@@ -70,6 +71,8 @@ out=$("$R/usr/sbin/kvmmem-host" grant --target "$(tvm_pid tp)" --introspector "$
 check "kvmmem-host grant --deliver into the booting introspector ($out)" grep -qx 'grant [0-9]*' <<<"$out"
 wait "$boot"
 r() { boot_result "$1"; }
+diag "the systemd boot took $((SECONDS - tboot)) s; its slowest units (systemd-analyze blame):"
+sed 's/^/#   /' "$INTRO_SHARE/blame.txt" 2>/dev/null | head -n 12
 expect "the introspector booted the packaged root: systemd sees a KVM guest" "kvm" "$(r virt)"
 expect "... kvmmem-guest.service ran" "active" "$(r unit)"
 expect "... kvmmem_guest loaded at boot" "kvmmem_guest" "$(r module)"
