@@ -263,7 +263,7 @@ intro_boot_systemd() {
 	# be visible where it lives (a clone under /tmp, say)
 	cp "$TOP/tests/lab/boot-check.sh" "$INTRO_SHARE/"
 	cp "$s" "$INTRO_SHARE/"
-	timeout 300 bash -c "$(declare -f intro_qemu); LAB=$LAB TOP=$TOP GKVER=$GKVER INTRO_SHARE=$INTRO_SHARE INTRO_ROOT=${INTRO_ROOT:-/} intro_qemu 512 -no-reboot 'kvmmem.init=systemd systemd.unit=kernel-command-line.target systemd.run=/mnt/$(basename "$s") systemd.run_success_action=poweroff systemd.show_status=1 systemd.log_level=info systemd.log_target=console' -systemd"
+	timeout 300 bash -c "$(declare -f intro_qemu); LAB=$LAB TOP=$TOP GKVER=$GKVER INTRO_SHARE=$INTRO_SHARE INTRO_ROOT=${INTRO_ROOT:-/} intro_qemu 512 -no-reboot 'kvmmem.init=systemd systemd.unit=kernel-command-line.target systemd.run=/mnt/$(basename "$s") systemd.run_success_action=poweroff systemd.show_status=1 systemd.log_level=info systemd.log_target=kmsg loglevel=6' -systemd"
 	local rc=$?
 	[ -s "$INTRO_SHARE/boot.result" ] && return 0
 	diag "the introspector's systemd boot recorded nothing (its QEMU ended with status $rc; 124 is the time limit); its console and QEMU's messages:"
@@ -271,8 +271,8 @@ intro_boot_systemd() {
 	return 1
 }
 # intro_systemd_log: the end of that boot's console (systemd logs each
-# unit there, at level info, so a stalled boot shows where), and its
-# QEMU's messages
+# unit to the kernel's log, at level info, which the console shows with
+# its time, so a stalled boot shows where), and its QEMU's messages
 intro_systemd_log() {
 	tail -n 60 "$LAB/intro-console-systemd.log" | sed 's/^/# intro: /'
 	sed 's/^/# intro-qemu: /' "$LAB/intro-qemu.log"

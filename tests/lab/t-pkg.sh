@@ -71,7 +71,7 @@ out=$("$R/usr/sbin/kvmmem-host" grant --target "$(tvm_pid tp)" --introspector "$
 check "kvmmem-host grant --deliver into the booting introspector ($out)" grep -qx 'grant [0-9]*' <<<"$out"
 wait "$boot"
 r() { boot_result "$1"; }
-diag "the systemd boot took $((SECONDS - tboot)) s; its slowest units (systemd-analyze blame):"
+diag "the systemd boot took $((SECONDS - tboot)) s; the longest silences of its log, and what came after each:"
 sed 's/^/#   /' "$INTRO_SHARE/blame.txt" 2>/dev/null | head -n 12
 expect "the introspector booted the packaged root: systemd sees a KVM guest" "kvm" "$(r virt)"
 expect "... kvmmem-guest.service ran" "active" "$(r unit)"
