@@ -11,6 +11,7 @@
 
 #include "end.h"
 #include "grant.h"
+#include "known.h"
 #include "remap.h"
 #include "stats.h"
 #include "status.h"
@@ -33,7 +34,8 @@
  * The reaper runs every KVMMEM_REAP_MS while grants, mappings, window
  * chunks or status pages exist. It ends expired grants and those of VMs
  * whose process has gone, and forgets the mappings, chunks and status
- * pages of introspectors that have gone.
+ * pages of introspectors that have gone. When it finds nothing left at
+ * all, it stops, and no VM is known (known.c) any more.
  *
  * This file sits above the grant table and the two map engines, and is
  * the one that drives them when a grant ends; none of them calls back.
@@ -100,6 +102,8 @@ static void reap_fn(struct work_struct *work)
 	if (!list_empty(&kvmmem_grants) || kvmmem_remap_busy() ||
 	    kvmmem_window_busy() || kvmmem_status_busy())
 		schedule_delayed_work(&reap_work, msecs_to_jiffies(KVMMEM_REAP_MS));
+	else
+		kvmmem_known_forget_all();	/* nothing is left */
 	mutex_unlock(&kvmmem_lock);
 	kvmmem_status_reap();
 	put_dead(&dead);
@@ -177,4 +181,7 @@ void kvmmem_end_uninit(void)
 	end_grants(NULL, "module unload");
 	reap_fn(NULL);
 	cancel_delayed_work_sync(&reap_work);
+	mutex_lock(&kvmmem_lock);
+	kvmmem_known_forget_all();
+	mutex_unlock(&kvmmem_lock);
 }

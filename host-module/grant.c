@@ -13,6 +13,7 @@
 #include <linux/uaccess.h>
 
 #include "grant.h"
+#include "known.h"
 #include "stats.h"
 #include "trace.h"
 
@@ -116,6 +117,8 @@ void kvmmem_grant_unlink(struct kvmmem_grant *g)
  * @intro: the introspector VM (the caller holds a reference)
  * @req: in: rights, range, expiry, quota; out: id and token
  *
+ * The introspector joins the known VMs (known.c) first.
+ *
  * Return: 0, -EINVAL for bad arguments or the same VM twice, -EDEADLK when
  * the two VMs would introspect each other, -ENOMEM.
  */
@@ -157,6 +160,9 @@ int kvmmem_grant_add(struct kvm *target, struct kvm *intro,
 			goto out_unlock;
 		}
 	}
+	ret = kvmmem_known_add(intro);
+	if (ret)
+		goto out_unlock;
 	kvm_get_kvm(target);
 	kvm_get_kvm(intro);
 	g->id = next_id++;

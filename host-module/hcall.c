@@ -20,6 +20,11 @@
  * (ranges), under kvmmem_lock. A refusal is counted, traced and logged,
  * rate-limited, with why() naming the errno; the guest gets the -errno in
  * RAX. A VM that holds no grant gets -KVM_ENOSYS, as without kvmmem.
+ *
+ * A VM that is not known (known.c) gets that answer before kvmmem_lock is
+ * taken, so a VM that floods our hypercall numbers without a grant slows
+ * no introspector. The lock is taken killably: a vCPU thread that waits
+ * for it can still be killed, and then gets -EINTR.
  */
 #include <linux/kvm_host.h>
 #include <linux/overflow.h>
@@ -28,6 +33,7 @@
 #include <linux/kvmmem.h>
 
 #include "grant.h"
+#include "known.h"
 #include "hcall.h"
 #include "memslot.h"
 #include "remap.h"
@@ -59,7 +65,6 @@ static const char *why(long err)
 	}
 }
 
-/* Count and log the outcome of one map of @n pages. */
 /*
  * kvmmem_lock held: does this VM hold a grant, or mappings or window chunks
  * (which it may unmap after its grants ended)?
@@ -70,6 +75,7 @@ static bool vm_known(struct kvm *kvm)
 	       kvmmem_window_has_chunks(kvm);
 }
 
+/* Count and log the outcome of one map of @n pages. */
 static void map_done(struct kvm_vcpu *vcpu, long ret, const char *target,
 		     u64 target_gpa, u64 intro_gpa, unsigned int n)
 {
@@ -147,11 +153,13 @@ static long hc_map(struct kvm_vcpu *vcpu, u64 token_gpa, u64 target_gpa,
 	if (kvm_vcpu_read_guest(vcpu, token_gpa, &token, sizeof(token)))
 		memset(&token, 0, sizeof(token));
 
-	mutex_lock(&kvmmem_lock);
+	if (mutex_lock_killable(&kvmmem_lock)) {
+		ret = -EINTR;
+		goto out_zero;
+	}
 	if (!kvmmem_grant_holder(vcpu->kvm)) {
-		mutex_unlock(&kvmmem_lock);
-		memzero_explicit(&token, sizeof(token));
-		return -KVM_ENOSYS;
+		ret = -KVM_ENOSYS;
+		goto out_unlock;
 	}
 	g = find_grant(vcpu, &token);
 	if (!IS_ERR(g)) {
@@ -162,7 +170,9 @@ static long hc_map(struct kvm_vcpu *vcpu, u64 token_gpa, u64 target_gpa,
 	}
 	map_done(vcpu, ret, target, target_gpa, intro_gpa, 1);
 	trace_kvmmem_map(vcpu->kvm, g, target_gpa, intro_gpa, 1, 0, ret);
+out_unlock:
 	mutex_unlock(&kvmmem_lock);
+out_zero:
 	memzero_explicit(&token, sizeof(token));
 	return ret;
 }
@@ -171,7 +181,8 @@ static long hc_unmap(struct kvm_vcpu *vcpu, u64 intro_gpa)
 {
 	long ret;
 
-	mutex_lock(&kvmmem_lock);
+	if (mutex_lock_killable(&kvmmem_lock))
+		return -EINTR;
 	if (!vm_known(vcpu->kvm)) {
 		mutex_unlock(&kvmmem_lock);
 		return -KVM_ENOSYS;
@@ -248,7 +259,10 @@ static long hc_batch(struct kvm_vcpu *vcpu, u64 gpa, u64 a1, u64 a2)
 		return -ENOMEM;
 	err = batch_read(vcpu, gpa, b);
 
-	mutex_lock(&kvmmem_lock);
+	if (mutex_lock_killable(&kvmmem_lock)) {
+		ret = -EINTR;
+		goto out_free;
+	}
 	ret = -KVM_ENOSYS;
 	if (!vm_known(vcpu->kvm))
 		goto out_unlock;
@@ -280,6 +294,7 @@ out_unlock:
 				 &b->done, 3 * sizeof(u32)))
 		pr_warn_ratelimited("%s: cannot write a batch outcome back\n",
 				    vcpu->kvm->stats_id);
+out_free:
 	memzero_explicit(b, sizeof(*b));
 	kfree(b);
 	return ret;
@@ -302,7 +317,10 @@ static long hc_ranges(struct kvm_vcpu *vcpu, u64 gpa, u64 a1, u64 a2)
 		return -ENOMEM;
 	ret = kvm_vcpu_read_guest(vcpu, gpa, h, sizeof(*h)) ? -EFAULT : 0;
 
-	mutex_lock(&kvmmem_lock);
+	if (mutex_lock_killable(&kvmmem_lock)) {
+		ret = -EINTR;
+		goto out_free;
+	}
 	if (!kvmmem_grant_holder(vcpu->kvm)) {
 		ret = -KVM_ENOSYS;
 		goto out_unlock;
@@ -336,6 +354,7 @@ out_unlock:
 		pr_warn_ratelimited("ranges refused: introspector %s, descriptor at gpa %#llx: %s (%ld)\n",
 				    vcpu->kvm->stats_id, gpa, why(ret), ret);
 	}
+out_free:
 	memzero_explicit(h, sizeof(*h));
 	kfree(h);
 	return ret;
@@ -358,6 +377,14 @@ out_unlock:
 long kvmmem_hcall(struct kvm_vcpu *vcpu, unsigned long nr, unsigned long a0,
 		  unsigned long a1, unsigned long a2)
 {
+	if (!kvmmem_known(vcpu->kvm)) {
+		kvmmem_stat_inc(KVMMEM_STAT_HC_UNKNOWN);
+		/* "forget my status page" is 0 for any VM (uapi header) */
+		if (nr == KVM_HC_MEM_STATUS && a0 == KVMMEM_STATUS_NONE &&
+		    !a1 && !a2)
+			return 0;
+		return -KVM_ENOSYS;
+	}
 	switch (nr) {
 	case KVM_HC_MEM_MAP:
 		return hc_map(vcpu, a0, a1, a2);

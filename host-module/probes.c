@@ -13,6 +13,7 @@
 
 #include "end.h"
 #include "grant.h"
+#include "known.h"
 #include "probes.h"
 #include "remap.h"
 #include "stats.h"
@@ -199,8 +200,9 @@ static struct kprobe reset_kp = {
  * grant of the VM, as target or as introspector ("VM released"), then
  * forgets everything kept for it as an introspector: its mappings and
  * window chunks are unmapped (RAM restored, when we run in its VMM) or else
- * left revoked and taken out of the tables, and its status page is
- * dropped. Nothing keyed by the VM's address survives it.
+ * left revoked and taken out of the tables, it leaves the known VMs
+ * (known.c), and its status page is dropped. Nothing keyed by the VM's
+ * address survives it.
  *
  * The grants end through end.c. The handler does nothing while no grant,
  * mapping, chunk or status page exists. vCPU files may outlive the VM
@@ -215,6 +217,7 @@ static void release_fn(struct callback_head *cb)
 	mutex_lock(&kvmmem_lock);
 	kvmmem_remap_vm_released(w->kvm);
 	kvmmem_window_vm_released(w->kvm);
+	kvmmem_known_forget(w->kvm);
 	mutex_unlock(&kvmmem_lock);
 	kvmmem_status_forget(w->kvm);
 	kvmmem_vm_work_done(w);

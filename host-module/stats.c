@@ -57,6 +57,7 @@ static const char * const stat_names[KVMMEM_STAT_NR] = {
 	[KVMMEM_STAT_SPLIT_COPIES]	= "thp_copies",
 	[KVMMEM_STAT_RELEASES]		= "vm_releases",
 	[KVMMEM_STAT_HOLD_RETRIES]	= "hold_retries",
+	[KVMMEM_STAT_HC_UNKNOWN]	= "hypercalls_unknown_vm",
 };
 
 /* Failures by reason: the errno a refused or failed call answered. */

@@ -100,8 +100,8 @@ static long pin_status(struct kvm_vcpu *vcpu, u64 gpa, struct page **page)
  * @a1: must be 0
  * @a2: must be 0
  *
- * Return: 0, -KVM_ENOSYS (the VM holds no grant), -EINVAL, -EFAULT or
- * -ENOMEM.
+ * Return: 0, -KVM_ENOSYS (the VM holds no grant), -EINVAL, -EFAULT,
+ * -ENOMEM, or -EINTR (the calling thread was killed).
  */
 long kvmmem_status_register(struct kvm_vcpu *vcpu, u64 gpa, u64 a1, u64 a2)
 {
@@ -113,7 +113,8 @@ long kvmmem_status_register(struct kvm_vcpu *vcpu, u64 gpa, u64 a1, u64 a2)
 		kvmmem_status_forget(vcpu->kvm);
 		return 0;
 	}
-	mutex_lock(&kvmmem_lock);
+	if (mutex_lock_killable(&kvmmem_lock))
+		return -EINTR;
 	ret = kvmmem_grant_holder(vcpu->kvm) ? 0 : -KVM_ENOSYS;
 	mutex_unlock(&kvmmem_lock);
 	if (ret)

@@ -843,7 +843,8 @@ long kvmmem_window_chunk(struct kvm_vcpu *vcpu, u64 gpa, u64 a1, u64 a2)
 	struct kvmmem_chunk *c;
 	long ret;
 
-	mutex_lock(&kvmmem_lock);
+	if (mutex_lock_killable(&kvmmem_lock))
+		return -EINTR;
 	ret = -KVM_ENOSYS;
 	if (!kvmmem_grant_holder(vcpu->kvm) &&
 	    (a1 || !kvmmem_window_has_chunks(vcpu->kvm)))

@@ -1,11 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The C selftests (tests/selftests/), inside the lab host: the hypercall ABI
-# and the grant ioctl, each program a guest and its host in one file. They
+# The C selftests (tests/selftests/), inside the lab host: the hypercall ABI,
+# the grant ioctl and the lock benchmark (hc_flood: another VM's flood of
+# hypercalls), each program a guest and its host in one file. They
 # print TAP of their own; a program that ends other than with status 0 or 1
 # (its checks failed) failed as a whole.
-# lab-typical: 10
+# lab-typical: 30
 . "$(dirname "$0")/lib.sh"
 
 load_kvm
