@@ -37,6 +37,12 @@ struct kvmmem_pmem;
 struct kvmmem_pmem *kvmmem_pmem_live(struct kvmmem *km);
 struct kvmmem_pmem *kvmmem_pmem_image(const char *path);
 struct kvmmem_pmem *kvmmem_pmem_buffer(const void *data, size_t len);
+/* reads by the caller's function (0, or -1 with errno), over its ranges */
+struct kvmmem_pmem *kvmmem_pmem_callback(int (*read)(void *ctx, uint64_t pa,
+						     void *buf, size_t len),
+					 void *ctx,
+					 const struct kvmmem_ram_range *r,
+					 size_t nr);
 int kvmmem_pmem_read(struct kvmmem_pmem *pm, uint64_t pa, void *buf,
 		     size_t len);
 int kvmmem_pmem_ranges(struct kvmmem_pmem *pm,

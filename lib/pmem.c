@@ -14,7 +14,10 @@
  *  - image: a file mapped read-only, in one of three formats, told apart by
  *    their first bytes: an ELF core (one range per PT_LOAD with file
  *    bytes), LiME (its range headers) or raw (the file is RAM from 0);
- *  - buffer: the same formats in the caller's memory (the fuzzer uses it).
+ *  - buffer: the same formats in the caller's memory (the fuzzer uses it);
+ *  - callback: the caller's function reads, over the ranges it gives (an
+ *    acquisition of its own; `make bench` measures other ways to read a
+ *    target through it).
  * An image file is untrusted like the target: every header is checked
  * against the size of what holds it before a byte is read through it.
  *
@@ -40,6 +43,12 @@ struct live {
 	struct kvmmem *km;
 };
 
+struct callback {
+	struct kvmmem_pmem pm;
+	int (*read)(void *ctx, uint64_t pa, void *buf, size_t len);
+	void *ctx;
+};
+
 /* An image: ranges of RAM, each with where its bytes are in the data. */
 struct image {
 	struct kvmmem_pmem pm;
@@ -58,6 +67,58 @@ static void live_close(struct kvmmem_pmem *pm)
 {
 	free(pm->r);
 	free(pm);
+}
+
+static int callback_read(struct kvmmem_pmem *pm, uint64_t pa, void *buf,
+			 size_t len)
+{
+	struct callback *c = (struct callback *)pm;
+
+	return c->read(c->ctx, pa, buf, len);
+}
+
+/**
+ * kvmmem_pmem_callback() - a source whose reads the caller makes
+ * @read: reads @len bytes at physical address @pa into @buf; returns 0, or
+ *	  -1 with errno set (ENXIO where there is no RAM)
+ * @ctx: passed to @read
+ * @r: the RAM ranges, sorted and not overlapping (copied)
+ * @nr: how many, at most KVMMEM_RAM_RANGES_MAX
+ *
+ * Return: the source, or NULL with errno set (EINVAL: bad ranges).
+ */
+struct kvmmem_pmem *kvmmem_pmem_callback(int (*read)(void *ctx, uint64_t pa,
+						     void *buf, size_t len),
+					 void *ctx,
+					 const struct kvmmem_ram_range *r,
+					 size_t nr)
+{
+	struct callback *c;
+	size_t i;
+
+	for (i = 0; i < nr; i++)
+		if (r[i].end <= r[i].start || (i && r[i].start < r[i - 1].end))
+			break;
+	if (!read || !nr || nr > KVMMEM_RAM_RANGES_MAX || i < nr) {
+		errno = EINVAL;
+		return NULL;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->pm.r = malloc(nr * sizeof(*r));
+	if (!c->pm.r) {
+		free(c);
+		return NULL;
+	}
+	memcpy(c->pm.r, r, nr * sizeof(*r));
+	c->pm.nr = nr;
+	c->pm.read = callback_read;
+	c->pm.close = live_close;
+	c->pm.kind = "callback";
+	c->read = read;
+	c->ctx = ctx;
+	return &c->pm;
 }
 
 /**
@@ -379,7 +440,7 @@ int kvmmem_pmem_ranges(struct kvmmem_pmem *pm,
 }
 
 /**
- * kvmmem_pmem_kind() - "live", "raw", "lime" or "elf"
+ * kvmmem_pmem_kind() - "live", "raw", "lime", "elf" or "callback"
  * @pm: the source
  *
  * Return: a static string.

@@ -66,6 +66,14 @@ if has unit; then
 	fi
 	echo "# --- unit: token text in byte order, the test vector through libkvmmem"
 	emit < <(build/bin/token_vector)
+	echo "# --- unit: kvmmem_pmem_callback, the Linux layer's backend interface"
+	cb_img=$(mktemp)
+	if zstd -dqf tests/data/linux-6.12.elf.zst -o "$cb_img" 2>/dev/null; then
+		emit < <(build/bin/pmem_callback "$cb_img")
+	else
+		emit < <(build/bin/pmem_callback)
+	fi
+	rm -f "$cb_img"
 	echo "# --- unit: the kvmmem command's arguments and errors"
 	if [ -e /dev/kvmmem ]; then
 		emit <<<"ok - kvmmem command line checks # SKIP this machine has a /dev/kvmmem"
