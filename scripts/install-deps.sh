@@ -17,7 +17,7 @@ pkgs=(busybox-static cpio kmod dkms openssl make gcc libc6-dev
       systemd udev flex bison bc libelf-dev libssl-dev libkmod-dev pkg-config
       debhelper dh-dkms dpkg-dev fakeroot lintian git binutils libbpf-dev zlib1g-dev
       nettle-dev libfuse3-dev fuse3 libyara-dev yara makedumpfile crash python3-drgn
-      linux-image-amd64 linux-headers-amd64)
+      gnuplot-nox linux-image-amd64 linux-headers-amd64)
 
 missing() {
 	local p

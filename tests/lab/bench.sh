@@ -11,6 +11,11 @@
 # tiny target's 256 MiB of RAM: the plain yara command on the file view
 # (kvmmem mount DIR; DIR/pmem) against kvmmem yara (window slots, no copy),
 # in bytes per second, and their ratio.
+# Then (PARTS=alt) kvmmem against what a stock KVM host offers instead, on
+# one Linux target: QMP pmemsave, copy and ship (the target VMM's
+# /proc/PID/mem) and QEMU's dump-guest-memory, each through an agent in the
+# introspector and a server in the lab host over vsock (tests/alt/); medians of KVMMEM_BENCH_REPS repetitions with their
+# extremes, and "# plot:" lines that scripts/bench.sh draws.
 # Everything is measured in the introspector, in one run, and quoted as a
 # ratio: nested TCG makes absolute times meaningless.
 . "$(dirname "$0")/lib.sh"
@@ -26,6 +31,13 @@ PARTS=${KVMMEM_BENCH_PARTS:-maps,yara}
 
 load_kvm
 load_host || { echo "bench: kvmmem_host does not load"; exit 1; }
+case ",$PARTS," in
+*,alt,*)
+	# the alternatives' channel (tests/alt/): vsock, the introspector's CID 3
+	modprobe vhost_vsock || { echo "bench: no vhost_vsock"; exit 1; }
+	INTRO_QEMU_ARGS="-device vhost-vsock-pci,guest-cid=3"
+	;;
+esac
 if ! intro_start 1536; then
 	echo "bench: the introspector did not boot"
 	exit 1
@@ -72,9 +84,9 @@ for i in range($PROCS):
     if os.fork() == 0:
         signal.pause()
 ' </dev/null >/dev/null 2>&1 &" >/dev/null
-wait_until 600 "[ \"\$(lt_run lx 'ls -d /proc/[0-9]* | wc -l')\" -ge $PROCS ]" ||
-	echo "bench: the target has only $(lt_run lx 'ls -d /proc/[0-9]* | wc -l') processes"
-nproc=$(lt_run lx 'ls -d /proc/[0-9]* | wc -l')
+wait_until 600 "[ \"\$(lt_run lx 'ls -d /proc/[0-9]* 2>/dev/null | wc -l')\" -ge $PROCS ]" ||
+	echo "bench: the target has only $(lt_run lx 'ls -d /proc/[0-9]* 2>/dev/null | wc -l') processes"
+nproc=$(lt_run lx 'ls -d /proc/[0-9]* 2>/dev/null | wc -l')
 grant "$S/lx.tok" "$(lt_pid lx)" "$(intro_pid)" >/dev/null
 # ps RUN: kvmmem ps in the introspector; prints "ns hypercalls lines"
 ps_run() {
@@ -123,6 +135,90 @@ awk -v b="$bytes" -v p="$plain_ns" -v k="$kv_ns" -v m="$YMIB" 'BEGIN {
 	printf "%-58s %10.2f %8s\n", "... kvmmem yara / yara on DIR/pmem (bytes per second)", p / k, ""
 }' || { echo "bench: no YARA figures"; exit 1; }
 tvm_stop yt
+}
+
+# --- the alternatives, on a Linux target with about 500 processes -----------
+bench_alt() {
+REPS=${KVMMEM_BENCH_REPS:-5}
+SWEEPS=${KVMMEM_BENCH_SWEEPS:-5}
+AMIB=512
+lt_start alt "$GKVER" $AMIB || { echo "bench: the Linux target did not boot"; exit 1; }
+lt_run alt "python3 -c 'import os, signal
+for i in range(${KVMMEM_BENCH_PROCS:-480}):
+    if os.fork() == 0:
+        signal.pause()
+' </dev/null >/dev/null 2>&1 &" >/dev/null
+wait_until 600 "[ \"\$(lt_run alt 'ls -d /proc/[0-9]* 2>/dev/null | wc -l')\" -ge ${KVMMEM_BENCH_PROCS:-480} ]"
+nproc=$(lt_run alt 'ls -d /proc/[0-9]* 2>/dev/null | wc -l')
+grant "$S/alt.tok" "$(lt_pid alt)" "$(intro_pid)" >/dev/null
+cp "$BIN/alt-agent" "$S/"
+"$BIN/alt-host" "$LAB/alt.qmp" "$(lt_pid alt)" $((AMIB << 20)) 2>"$LAB/alt-host.log" &
+local server=$!
+intro_run "modprobe vmw_vsock_virtio_transport" >/dev/null
+# the agent in the background, its lines shown as they come
+intro_run "setsid /mnt/alt-agent /mnt/alt.tok $REPS $SWEEPS </dev/null >/mnt/alt.out 2>&1 &" >/dev/null
+local shown=0 t0=$SECONDS lines
+while [ $((SECONDS - t0)) -lt 2400 ]; do
+	nap 5
+	lines=$(wc -l <"$S/alt.out")
+	if [ "$lines" -gt "$shown" ]; then
+		sed -n "$((shown + 1)),${lines}p" "$S/alt.out" | sed 's/^/# raw: /'
+		shown=$lines
+	fi
+	grep -q '^alt-done\|^alt-agent:' "$S/alt.out" && break
+	kill -0 "$server" 2>/dev/null || { echo "# raw: alt-host has ended"; break; }
+done
+kill "$server" 2>/dev/null
+out=$(cat "$S/alt.out")
+if ! grep -q '^alt-done' <<<"$out"; then
+	echo "# raw: the agent did not finish; the introspector's kernel log and console:"
+	intro_run "dmesg | tail -n 30" 30 | sed 's/^/# intro dmesg: /'
+	intro_log
+fi
+sed 's/^/# alt-host: /' "$LAB/alt-host.log"
+grep -q '^alt-agent:' <<<"$out" && { echo "bench: the agent failed"; exit 1; }
+qv=$(qemu-system-x86_64 --version | awk 'NR == 1 { print $4 }')
+echo "# the alternatives: kernel $(uname -r), QEMU $qv, $(date -u +%Y-%m-%d); target: $AMIB MiB, $nproc processes"
+awk -v reps="$REPS" '
+function med(a, n,   i, j, t) {	# sorts a[1..n], returns the median
+	for (i = 2; i <= n; i++)
+		for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+$1 == "alt-same" { same[$2] = $3 }
+$1 == "alt" { n[$2, $3]++; t[$2, $3, n[$2, $3]] = $4 }
+END {
+	split("page 16mib scatter sweep ps", ms, " ")
+	split("one 4 KiB read|16 MiB contiguous|512 scattered pages|whole-RAM sweep|process list (walk)", label, "|")
+	split("qmp mem dump", alts, " ")
+	split("QMP pmemsave|copy and ship|host dump", aname, "|")
+	goal["scatter", "qmp"] = 100; goal["ps", "qmp"] = 100; goal["scatter", "mem"] = 10; goal["sweep", "dump"] = 1
+	printf "%-44s %9s %9s %9s %8s %s\n", "alternative time / kvmmem time (median of runs)", "ratio", "min", "max", "goal", ""
+	for (i = 1; i <= 5; i++) {
+		m = ms[i]
+		nk = n[m, "kvmmem"]
+		if (!nk) continue
+		for (k = 1; k <= nk; k++) kv[k] = t[m, "kvmmem", k]
+		kmed = med(kv, nk)
+		printf "# kvmmem, %s: median %.0f us (%d runs)\n", label[i], kmed / 1000, nk
+		for (j = 1; j <= 3; j++) {
+			a = alts[j]
+			na = n[m, a]
+			if (!na) continue
+			# ratios of the same repetition
+			for (k = 1; k <= na && k <= nk; k++) r[k] = t[m, a, k] / t[m, "kvmmem", k]
+			nr = k - 1
+			rm = med(r, nr)
+			g = goal[m, a]
+			printf "%-44s %9.1f %9.1f %9.1f %8s %s\n", aname[j] ", " label[i], rm, r[1], r[nr],
+				g ? ">= " g : "", g ? (rm >= g ? "met" : "missed") : ""
+			printf "# plot: %s|%s|%.3f|%.3f|%.3f\n", label[i], aname[j], rm, r[1], r[nr]
+		}
+	}
+	for (a in same) if (same[a] != "yes") printf "# %s did not read the same bytes as kvmmem\n", a
+}' <<<"$out" || { echo "bench: no alternatives figures"; exit 1; }
+grep -q '^alt-same .* no' <<<"$out" && { echo "bench: an alternative read other bytes"; exit 1; }
+lt_stop alt
 }
 
 for p in ${PARTS//,/ }; do

@@ -287,7 +287,8 @@ intro_start() {
 	rm -f "$LAB/intro.dead"
 	local noreboot=-no-reboot
 	[ "${INTRO_REBOOT:-0}" = 1 ] && noreboot=
-	intro_qemu "${1:-512}" "$noreboot" "kvmmem.run=$TOP/tests/lab/intro-loop.sh" &
+	# INTRO_QEMU_ARGS: more of QEMU's options (a device, say)
+	intro_qemu "${1:-512}" "$noreboot ${INTRO_QEMU_ARGS:-}" "kvmmem.run=$TOP/tests/lab/intro-loop.sh" &
 	INTRO_PID=$!
 	if ! wait_for 180 test -e "$INTRO_SHARE/ready"; then
 		diag "introspector did not come up"
