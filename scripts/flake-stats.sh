@@ -30,7 +30,9 @@ tests/kmod/build.sh "$k" >/dev/null 2>&1
 # signature LOGDIR RC OUTPUT: one line that names how a failed run ended
 signature() {
 	local d=$1 rc=$2 out=$3
-	if [ "$rc" = 124 ]; then
+	if [ "$rc" = 124 ] && grep -q "timer wakeup didn't happen" "$d/console.log" 2>/dev/null; then
+		echo "lab host: timed out, its timers stopped (RCU: timer wakeup didn't happen)"
+	elif [ "$rc" = 124 ]; then
 		echo "lab host: timed out"
 	elif grep -q 'Triple fault' "$d/qemu-debug.log" 2>/dev/null; then
 		echo "lab host: triple fault"
