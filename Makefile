@@ -16,7 +16,7 @@
 #   make style                                 checkpatch --strict over the sources
 #   make debug-lab                             core and hardening tests on a
 #                                              KASAN/lockdep/kmemleak lab host
-#   make bench [PARTS=maps,yara]               the benchmark in the lab: ratios
+#   make bench [PARTS=maps,yara,alt]           the benchmark in the lab: ratios
 #   make flake-stats [N=5] [TESTS="t-core ..."] [KVER=6.1|6.12]
 #                                              each chosen lab test N times,
 #                                              the failed runs counted per kind

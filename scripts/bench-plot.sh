@@ -40,7 +40,7 @@ set terminal pngcairo size 1000,560 font "sans,10"
 set output "$png"
 set title "kvmmem against the alternatives: their time / kvmmem's (median, range of runs)\n$title"
 set logscale y
-set yrange [0.5:*]
+set yrange [0.2:*]
 set ylabel "times slower than kvmmem (log scale)"
 set grid ytics
 set style data histogram

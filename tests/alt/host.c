@@ -68,17 +68,24 @@ static int read_all(int fd, void *p, size_t n)
 	return 0;
 }
 
-/* in pieces of 1 MiB; vsock may refuse a piece for a while (ENOMEM) */
+/*
+ * In pieces of 1 MiB at most. vsock allocates a buffer per packet of up
+ * to 64 KiB; when the host's memory is fragmented (a whole-RAM dump sits in
+ * its tmpfs) that fails with ENOMEM: then smaller pieces, and a pause.
+ */
 static int write_all(int fd, const void *p, size_t n)
 {
+	size_t piece = 1 << 20;
 	int tries = 0;
 	ssize_t r;
 
 	while (n) {
-		r = write(fd, p, n < (1 << 20) ? n : (1 << 20));
+		r = write(fd, p, n < piece ? n : piece);
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r < 0 && (errno == ENOMEM || errno == EAGAIN) && ++tries < 1000) {
+		if (r < 0 && (errno == ENOMEM || errno == EAGAIN) && ++tries < 5000) {
+			if (piece > 4096)
+				piece /= 2;
 			usleep(1000);
 			continue;
 		}
