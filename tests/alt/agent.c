@@ -4,14 +4,20 @@
  * against what a stock KVM host offers instead, on one target, timed in
  * the introspector.
  *
- *   alt-agent TOKENFILE REPS SWEEP_REPS
+ *   alt-agent TOKENFILE REPS SWEEP_REPS PONG_GPA
  *
  * kvmmem reads through libkvmmem under the token's grant. The others ask
  * alt-host on the host (host.c) over vsock, a request per read, and get
  * the bytes back on it: QMP pmemsave ("qmp"),
  * the target VMM's /proc/PID/mem ("mem", copy and ship), and for the
  * whole-RAM sweep QEMU's dump-guest-memory ("dump": the dump, which pauses
- * the target, and shipping the image are both timed). Each measure is
+ * the target, and shipping the image are both timed). The ping-pong
+ * ("pingpong", the delay before a change shows) needs a read-write grant
+ * and alt-pong (pong.c) answering at PONG_GPA in the target: a ping is
+ * written, then the pong read until it matches, on the introspector's
+ * clock (kvmmem: a store into the mapped page, then loads from it; the
+ * others: a write through the host's /proc/PID/mem, as QMP cannot write,
+ * then reads by the method). Each measure is
  * taken REPS times (SWEEP_REPS for the sweep), the methods in turn within
  * each repetition. kvmmem reads scattered pages as its users do: one
  * batch maps them into window slots. The process list is kvmmem_linux_tasks() on a view of
@@ -19,7 +25,8 @@
  * the kernel's place and symbols known; only the walk is timed.
  *
  * Prints "alt MEASURE METHOD NS" per repetition (ns per read for "page",
- * per walk or read for the others), "alt-same METHOD yes|no": whether the
+ * the median round trip of PP_ROUNDS for "pingpong", per walk or read for
+ * the others), "alt-same METHOD yes|no": whether the
  * method read the same bytes as kvmmem at a page that does not change, a
  * "# " line as each stage ends, and "alt-done" at the end.
  *
@@ -32,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -48,6 +56,8 @@
 #define SCATTER		512
 #define PAGE_READS	16
 #define POOL		8192
+#define PP_ROUNDS	15
+#define PP_LIMIT_NS	10000000000ULL	/* a round that takes longer fails */
 
 static struct kvmmem *km;
 static int port;
@@ -111,6 +121,19 @@ static int ask(int method, uint64_t gpa, void *out, size_t len)
 	if (rs.len != len)
 		die("a short answer");
 	return io_all(0, out, len) ? -1 : 0;
+}
+
+/* ALT_WRITE of one u64 at @gpa, through the host */
+static int put64(uint64_t gpa, uint64_t v)
+{
+	struct alt_req rq = { .method = ALT_WRITE, .count = 1, .len = sizeof(v) };
+	struct alt_resp rs;
+
+	if (io_all(1, &rq, sizeof(rq)) || io_all(1, &gpa, sizeof(gpa)) ||
+	    io_all(1, &v, sizeof(v)) || io_all(0, &rs, sizeof(rs)))
+		die("the host");
+	errno = rs.err;
+	return rs.err ? -1 : 0;
 }
 
 static uint64_t reads[4], bytes[4], last_note;
@@ -204,12 +227,21 @@ static uint64_t sweep(int m)
 	int k;
 
 	if (m == 3) {
-		if (io_all(1, &rq, sizeof(rq)) || io_all(0, &rs, sizeof(rs)) || rs.err)
+		if (io_all(1, &rq, sizeof(rq)))
 			die("the dump");
-		for (left = rs.len; left; left -= n) {
-			n = left < BIG ? left : BIG;
-			if (io_all(0, buf, n))
+		for (left = 0;; left += rs.len) {
+			if (io_all(0, &rs, sizeof(rs)) || rs.err) {
+				errno = rs.err;
+				die("the dump");
+			}
+			if (!rs.len)
+				break;
+			if (rs.len > BIG || io_all(0, buf, rs.len))
 				die("the dump's bytes");
+		}
+		if (left < ram_total) {
+			errno = EIO;
+			die("a dump smaller than the RAM");
 		}
 		return now_ns() - t;
 	}
@@ -219,6 +251,64 @@ static uint64_t sweep(int m)
 			must(get(m, a, buf, n), "the sweep", m);
 		}
 	return now_ns() - t;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * One ping-pong round by @m: ping @seq, then the pong read until it is
+ * @seq. kvmmem's page @pp is mapped; the others go through the host.
+ */
+static uint64_t round_trip(int m, volatile uint64_t *pp, uint64_t gpa, uint64_t seq)
+{
+	uint64_t t = now_ns(), v = 0;
+
+	if (!m)
+		pp[0] = seq;
+	else
+		must(put64(gpa, seq), "a ping", m);
+	for (;;) {
+		if (!m)
+			v = pp[1];
+		else
+			must(get(m, gpa + 8, &v, sizeof(v)), "a pong", m);
+		if (v == seq)
+			return now_ns() - t;
+		if (now_ns() - t > PP_LIMIT_NS) {
+			errno = ETIMEDOUT;
+			must(-1, "the pong", m);
+		}
+		if (!m)
+			__builtin_ia32_pause();
+	}
+}
+
+/* the ping-pong: a median of PP_ROUNDS per method and repetition */
+static void pingpong(uint64_t gpa, int reps)
+{
+	uint64_t t[PP_ROUNDS], seq = 0;
+	volatile uint64_t *pp;
+	int r, m, i;
+
+	pp = kvmmem_map(km, gpa);
+	if (!pp || mprotect((void *)pp, PAGE, PROT_READ | PROT_WRITE))
+		must(-1, "the ping-pong page (a read-write grant?)", 0);
+	for (r = 0; r < reps; r++)
+		for (m = 0; m < 3; m++) {
+			round_trip(m, pp, gpa, ++seq);	/* a first, untimed */
+			for (i = 0; i < PP_ROUNDS; i++)
+				t[i] = round_trip(m, pp, gpa, ++seq);
+			qsort(t, PP_ROUNDS, sizeof(t[0]), cmp_u64);
+			report("pingpong", m, t[PP_ROUNDS / 2]);
+		}
+	pp[0] = ALT_PONG_QUIT;
+	kvmmem_unmap(km, (void *)pp);
+	stage("the ping-pong");
 }
 
 int main(int argc, char **argv)
@@ -234,18 +324,19 @@ int main(int argc, char **argv)
 	uint8_t ref[PAGE], got[PAGE];
 	int reps, sweeps, m, i, r;
 	char hex[128] = "";
-	uint64_t t, gpa, big = 0, big_size = 0, gpas[SCATTER];
+	uint64_t t, gpa, pong, big = 0, big_size = 0, gpas[SCATTER];
 	size_t ntasks;
 	FILE *f;
 
-	if (argc != 4) {
-		fprintf(stderr, "usage: alt-agent TOKENFILE REPS SWEEP_REPS\n");
+	if (argc != 5) {
+		fprintf(stderr, "usage: alt-agent TOKENFILE REPS SWEEP_REPS PONG_GPA\n");
 		return 2;
 	}
 	t_start = now_ns();
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	reps = atoi(argv[2]);
 	sweeps = atoi(argv[3]);
+	pong = strtoull(argv[4], NULL, 0);
 	f = fopen(argv[1], "r");
 	if (!f || !fgets(hex, sizeof(hex), f))
 		die(argv[1]);
@@ -331,6 +422,7 @@ int main(int argc, char **argv)
 		}
 		stage("a repetition");
 	}
+	pingpong(pong, reps);
 	for (r = 0; r < sweeps; r++) {
 		for (m = 0; m < 4; m++)
 			report("sweep", m, sweep(m));

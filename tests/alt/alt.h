@@ -14,12 +14,18 @@
 
 #define ALT_VSOCK_PORT	5150
 #define ALT_MAX_GPAS	4096
+#define ALT_DUMP_PIECE	(1 << 20)
+
+/* the ping-pong page (pong.c): ping at 0, pong at 8; this ping ends it */
+#define ALT_PONG_QUIT	0xffffffffffffffffULL
 
 enum alt_method {
 	ALT_QUIT,
 	ALT_QMP,	/* QMP pmemsave to a file, then the file's bytes */
 	ALT_MEM,	/* the target VMM's memory, /proc/PID/mem */
-	ALT_DUMP,	/* QMP dump-guest-memory of the whole VM, then the image */
+	ALT_DUMP,	/* QMP dump-guest-memory of the whole VM, the image streamed */
+	ALT_WRITE,	/* write @len bytes (they follow the gpa) at one gpa, through
+			 * /proc/PID/mem: QMP has no command that writes guest memory */
 	ALT_NR
 };
 
@@ -30,7 +36,11 @@ struct alt_req {
 	uint64_t len;
 };
 
-/* an answer per gpa (one for ALT_DUMP): @len bytes follow if !@err */
+/*
+ * An answer per gpa: @len bytes follow if !@err (none for ALT_WRITE).
+ * ALT_DUMP's image comes as answers of at most ALT_DUMP_PIECE bytes each,
+ * ended by one of @len 0: its size is known only at its end.
+ */
 struct alt_resp {
 	int32_t err;		/* 0 or an errno */
 	uint32_t pad;

@@ -51,32 +51,55 @@ bench_maps() {
 tvm_start tgt 1040 || exit 1
 TVM_WAIT=300 tvm tgt fill 0 $((1040 << 20)) 7 >/dev/null
 grant "$S/b.tok" "$(tvm_pid tgt)" "$(intro_pid)" --quota $((WIN + 1024)) >/dev/null
-out=$(intro_run "/mnt/bench /mnt/b.tok 0x100000 $BIG $NULLS $WIN" 1200)
-sed 's/^/# raw: /' <<<"$out"
-grep -q '^error' <<<"$out" && exit 1
+# the program REPS times; its lines, after a "rep=N" line for each run
+MREPS=${KVMMEM_BENCH_REPS:-5}
+out=
+for r in $(seq "$MREPS"); do
+	o=$(intro_run "/mnt/bench /mnt/b.tok 0x100000 $BIG $NULLS $WIN" 1200)
+	sed "s/^/# raw $r: /" <<<"$o"
+	grep -q '^error' <<<"$o" && exit 1
+	out+="rep=$r"$'\n'"$o"$'\n'
+done
 
-awk -v big="$BIG" -v win="$WIN" -F= '{ v[$1] = $2 }
+awk -v big="$BIG" -v win="$WIN" -F= '
+$1 == "rep" { r = $2; reps = r; next }
+{ v[r, $1] = $2 }
+function med(a, n,   i, j, t) {	# sorts a[1..n], returns the median
+	for (i = 2; i <= n; i++)
+		for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+# a row: NUM / DEN of each run (DEN "unit": the run s null hypercall)
+function row(label, num, den, goal, first,   k, n, x) {
+	n = 0
+	for (k = 1; k <= (first ? 1 : reps); k++) {
+		d = den == "unit" ? v[k, "null_ns"] : v[k, den]
+		if (d && v[k, num] != "") x[++n] = v[k, num] / d
+	}
+	if (!n) { printf "%-58s %10s\n", label, "none"; bad = 1; return }
+	m = med(x, n)
+	printf "%-58s %10.2f %8.2f %8.2f %8s\n", label, m, x[1], x[n], goal
+}
 END {
-	u = v["null_ns"]
-	if (!u) exit 1
-	printf "%-58s %10s %8s\n", "kvmmem benchmark (nested lab; ratios only)", "ratio", "goal"
-	printf "%-58s %10.2f %8s\n", "null hypercall round trip from the guest kernel (unit)", 1, ""
-	printf "%-58s %10.2f %8s\n", "seed ABI: one map + unmap ioctl per page / unit", v["single_ns"] / u, ""
-	printf "%-58s %10.2f %8s\n", "page batch map per page (4096 pages, no window) / unit", v["batch_map_ns"] / u, ""
-	printf "%-58s %10.2f %8s\n", "page batch unmap per page / unit", v["batch_unmap_ns"] / u, ""
-	printf "%-58s %10.2f %8s\n", "window batch map per page (64 MiB) / unit", v["win_map_ns"] / u, "<= 0.25"
-	printf "%-58s %10.2f %8s\n", "... the first time (target huge pages split) / unit", v["win_cold_ns"] / u, ""
-	printf "%-58s %10.2f %8s\n", "window batch unmap per page / unit", v["win_unmap_ns"] / u, ""
-	printf "%-58s %10.2f %8s\n", "read bandwidth, window slots / local memory", v["win_read"] / v["read_local"], ">= 0.9"
-	printf "%-58s %10.2f %8s\n", "read bandwidth, page-mode mappings / local memory", v["read_mapped"] / v["read_local"], ""
-	printf "%-58s %10.2f %8s\n", sprintf("window map cost with %d MiB mapped / with 1 MiB mapped", win * 4 / 1024), v["win_at_big_ns"] / v["win_at_1m_ns"], "<= 1.5"
-	printf "%-58s %10.2f %8s\n", sprintf("page map cost with %d MiB mapped / with 1 MiB mapped", big * 4 / 1024), v["map_at_big_ns"] / v["map_at_1m_ns"], ""
+	printf "%-58s %10s %8s %8s %8s\n", sprintf("kvmmem benchmark (nested lab; median of %d runs)", reps), "ratio", "min", "max", "goal"
+	printf "%-58s %10.2f %8s %8s %8s\n", "null hypercall round trip from the guest kernel (unit)", 1, "", "", ""
+	row("seed ABI: one map + unmap ioctl per page / unit", "single_ns", "unit", "")
+	row("page batch map per page (4096 pages, no window) / unit", "batch_map_ns", "unit", "")
+	row("page batch unmap per page / unit", "batch_unmap_ns", "unit", "")
+	row("window batch map per page (64 MiB) / unit", "win_map_ns", "unit", "<= 0.25")
+	row("... the first time (target huge pages split; run 1) / unit", "win_cold_ns", "unit", "", 1)
+	row("window batch unmap per page / unit", "win_unmap_ns", "unit", "")
+	row("read bandwidth, window slots / local memory", "win_read", "read_local", ">= 0.9")
+	row("read bandwidth, page-mode mappings / local memory", "read_mapped", "read_local", "")
+	row(sprintf("window map cost with %d MiB mapped / with 1 MiB mapped", win * 4 / 1024), "win_at_big_ns", "win_at_1m_ns", "<= 1.5")
+	row(sprintf("page map cost with %d MiB mapped / with 1 MiB mapped", big * 4 / 1024), "map_at_big_ns", "map_at_1m_ns", "")
+	exit bad
 }' <<<"$out" || { echo "bench: no figures"; exit 1; }
 tvm_stop tgt
 
 # --- kvmmem ps on a Linux target with about 500 processes --------------------
 PROCS=${KVMMEM_BENCH_PROCS:-480}
-unit=$(awk -F= '$1 == "null_ns" { print $2 }' <<<"$out")
+unit=$(awk -F= '$1 == "null_ns" { print $2 }' <<<"$out" | sort -g | awk '{ n[NR] = $1 } END { print n[int((NR + 1) / 2)] }')
 lt_start lx "$GKVER" 512 || { echo "bench: the Linux target did not boot"; exit 1; }
 # children forked from one Python process: no exec, little to copy
 lt_run lx "python3 -c 'import os, signal
@@ -88,23 +111,35 @@ wait_until 600 "[ \"\$(lt_run lx 'ls -d /proc/[0-9]* 2>/dev/null | wc -l')\" -ge
 	echo "bench: the target has only $(lt_run lx 'ls -d /proc/[0-9]* 2>/dev/null | wc -l') processes"
 nproc=$(lt_run lx 'ls -d /proc/[0-9]* 2>/dev/null | wc -l')
 grant "$S/lx.tok" "$(lt_pid lx)" "$(intro_pid)" >/dev/null
-# ps RUN: kvmmem ps in the introspector; prints "ns hypercalls lines"
+# ps_run [--rescan]: kvmmem ps in the introspector (--rescan: as a grant's
+# first command, which finds the kernel); prints "ns lines hypercalls"
 ps_run() {
 	local hc0 r
 	hc0=$(stat_of hypercalls)
-	r=$(intro_run "t0=\$(date +%s%N); n=\$(/mnt/kvmmem --token-file /mnt/lx.tok ps 2>/dev/null | wc -l); echo \$((\$(date +%s%N) - t0)) \$n" 600)
+	r=$(intro_run "t0=\$(date +%s%N); n=\$(/mnt/kvmmem --token-file /mnt/lx.tok $* ps 2>/dev/null | wc -l); echo \$((\$(date +%s%N) - t0)) \$n" 600)
 	echo "$r $(($(stat_of hypercalls) - hc0))"
 }
-read -r cold_ns cold_lines cold_hc <<<"$(ps_run)"
-read -r warm_ns warm_lines warm_hc <<<"$(ps_run)"
-echo "# raw: target processes=$nproc; kvmmem ps: first $cold_ns ns $cold_lines lines $cold_hc hypercalls, later $warm_ns ns $warm_lines lines $warm_hc hypercalls"
-awk -v u="$unit" -v c="$cold_ns" -v w="$warm_ns" -v ch="$cold_hc" -v wh="$warm_hc" -v p="$nproc" 'BEGIN {
-	if (!u || !c || !w) exit 1
-	printf "%-58s %10.0f %8s\n", sprintf("kvmmem ps (%d processes), first command / unit", p), c / u, ""
-	printf "%-58s %10d %8s\n", "... hypercalls it made", ch, ""
-	printf "%-58s %10.0f %8s\n", "kvmmem ps, a later command (kernel found) / unit", w / u, ""
-	printf "%-58s %10d %8s\n", "... hypercalls it made", wh, ""
-}' || { echo "bench: no kvmmem ps figures"; exit 1; }
+ps_runs=
+for r in $(seq "$MREPS"); do
+	read -r cold_ns cold_lines cold_hc <<<"$(ps_run --rescan)"
+	read -r warm_ns warm_lines warm_hc <<<"$(ps_run)"
+	echo "# raw: target processes=$nproc; kvmmem ps: first $cold_ns ns $cold_lines lines $cold_hc hypercalls, later $warm_ns ns $warm_lines lines $warm_hc hypercalls"
+	ps_runs+="$cold_ns $cold_hc $warm_ns $warm_hc"$'\n'
+done
+awk -v u="$unit" -v p="$nproc" '
+function med(a, n,   i, j, t) {
+	for (i = 2; i <= n; i++)
+		for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+NF == 4 && $1 && $3 { n++; c[n] = $1 / u; ch[n] = $2; w[n] = $3 / u; wh[n] = $4 }
+END {
+	if (!u || !n) exit 1
+	m = med(c, n); printf "%-58s %10.0f %8.0f %8.0f %8s\n", sprintf("kvmmem ps (%d processes), first command / unit", p), m, c[1], c[n], ""
+	m = med(ch, n); printf "%-58s %10d %8d %8d %8s\n", "... hypercalls it made", m, ch[1], ch[n], ""
+	m = med(w, n); printf "%-58s %10.0f %8.0f %8.0f %8s\n", "kvmmem ps, a later command (kernel found) / unit", m, w[1], w[n], ""
+	m = med(wh, n); printf "%-58s %10d %8d %8d %8s\n", "... hypercalls it made", m, wh[1], wh[n], ""
+}' <<<"$ps_runs" || { echo "bench: no kvmmem ps figures"; exit 1; }
 lt_stop lx
 }
 
@@ -150,13 +185,18 @@ for i in range(${KVMMEM_BENCH_PROCS:-480}):
 ' </dev/null >/dev/null 2>&1 &" >/dev/null
 wait_until 600 "[ \"\$(lt_run alt 'ls -d /proc/[0-9]* 2>/dev/null | wc -l')\" -ge ${KVMMEM_BENCH_PROCS:-480} ]"
 nproc=$(lt_run alt 'ls -d /proc/[0-9]* 2>/dev/null | wc -l')
-grant "$S/alt.tok" "$(lt_pid alt)" "$(intro_pid)" >/dev/null
+# the ping-pong's answerer (tests/alt/pong.c), which needs a read-write grant
+lt_run alt "setsid $BIN/alt-pong 3600 </dev/null >/tmp/pong.out 2>&1 &" >/dev/null
+wait_until 30 "lt_run alt 'cat /tmp/pong.out' | grep -q '^pong-gpa '"
+pong=$(lt_run alt 'cat /tmp/pong.out' | awk '$1 == "pong-gpa" { print $2 }')
+[ -n "$pong" ] || { echo "bench: alt-pong did not start: $(lt_run alt 'cat /tmp/pong.out')"; exit 1; }
+grant "$S/alt.tok" "$(lt_pid alt)" "$(intro_pid)" --rw >/dev/null
 cp "$BIN/alt-agent" "$S/"
 "$BIN/alt-host" "$LAB/alt.qmp" "$(lt_pid alt)" $((AMIB << 20)) 2>"$LAB/alt-host.log" &
 local server=$!
 intro_run "modprobe vmw_vsock_virtio_transport" >/dev/null
 # the agent in the background, its lines shown as they come
-intro_run "setsid /mnt/alt-agent /mnt/alt.tok $REPS $SWEEPS </dev/null >/mnt/alt.out 2>&1 &" >/dev/null
+intro_run "setsid /mnt/alt-agent /mnt/alt.tok $REPS $SWEEPS $pong </dev/null >/mnt/alt.out 2>&1 &" >/dev/null
 local shown=0 t0=$SECONDS lines
 while [ $((SECONDS - t0)) -lt 2400 ]; do
 	nap 5
@@ -188,13 +228,13 @@ function med(a, n,   i, j, t) {	# sorts a[1..n], returns the median
 $1 == "alt-same" { same[$2] = $3 }
 $1 == "alt" { n[$2, $3]++; t[$2, $3, n[$2, $3]] = $4 }
 END {
-	split("page 16mib scatter sweep ps", ms, " ")
-	split("one 4 KiB read|16 MiB contiguous|512 scattered pages|whole-RAM sweep|process list (walk)", label, "|")
+	split("page 16mib scatter sweep ps pingpong", ms, " ")
+	split("one 4 KiB read|16 MiB contiguous|512 scattered pages|whole-RAM sweep|process list (walk)|a change seen (ping-pong)", label, "|")
 	split("qmp mem dump", alts, " ")
 	split("QMP pmemsave|copy and ship|host dump", aname, "|")
 	goal["scatter", "qmp"] = 100; goal["ps", "qmp"] = 100; goal["scatter", "mem"] = 10; goal["sweep", "dump"] = 1
 	printf "%-44s %9s %9s %9s %8s %s\n", "alternative time / kvmmem time (median of runs)", "ratio", "min", "max", "goal", ""
-	for (i = 1; i <= 5; i++) {
+	for (i = 1; i <= 6; i++) {
 		m = ms[i]
 		nk = n[m, "kvmmem"]
 		if (!nk) continue
