@@ -24,7 +24,7 @@ make -s -C "/lib/modules/$kver/build" M="$top/$out" modules >/dev/null 2>&1 ||
 	{ echo "bench: kvmmem_bench does not build for $kver" >&2; exit 1; }
 log=$out/bench.log
 set +e
-scripts/lab/run.sh -n bench -t 3000 -m 6G "$kver" env KVMMEM_BENCH_PARTS="${PARTS:-maps,yara,alt}" \
+scripts/lab/run.sh -n bench -t 4800 -m 6G "$kver" env KVMMEM_BENCH_PARTS="${PARTS:-maps,yara,alt}" \
 	KVMMEM_BENCH_REPS="${REPS:-5}" KVMMEM_BENCH_SWEEPS="${SWEEPS:-5}" \
 	"$top/tests/lab/bench.sh" | tee "$log"
 rc=${PIPESTATUS[0]}
