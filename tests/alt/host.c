@@ -72,8 +72,8 @@ static int read_all(int fd, void *p, size_t n)
 
 /*
  * In pieces of 1 MiB at most. vsock allocates a buffer per packet of up
- * to 64 KiB; when the host's memory is fragmented (a whole-RAM dump sits in
- * its tmpfs) that fails with ENOMEM: then smaller pieces, and a pause.
+ * to 64 KiB, which can fail with ENOMEM when the host's memory is
+ * fragmented: then smaller pieces, and a pause.
  */
 static int write_all(int fd, const void *p, size_t n)
 {

@@ -33,6 +33,13 @@ WIN=${KVMMEM_BENCH_WIN:-262144}		# window pages mapped for its "flat" figure
 PARTS=${KVMMEM_BENCH_PARTS:-maps,yara}
 # the repetitions of each measure within the run (their median is quoted)
 MREPS=${KVMMEM_BENCH_REPS:-5}
+# MED: an awk function for the programs below: sorts a[1..n] and returns
+# the median (a[1] and a[n] are then the extremes)
+MED='function med(a, n,   i, j, t) {
+	for (i = 2; i <= n; i++)
+		for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}'
 
 load_kvm
 load_host || { echo "bench: kvmmem_host does not load"; exit 1; }
@@ -85,14 +92,9 @@ for r in $(seq "$MREPS"); do
 	out+="rep=$r"$'\n'"$o"$'\n'
 done
 
-awk -v big="$BIG" -v win="$WIN" -F= '
+awk -v big="$BIG" -v win="$WIN" -F= "$MED"'
 $1 == "rep" { r = $2; reps = r; next }
 { v[r, $1] = $2 }
-function med(a, n,   i, j, t) {	# sorts a[1..n], returns the median
-	for (i = 2; i <= n; i++)
-		for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
-	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-}
 # a row: NUM / DEN of each run (DEN "unit": the run s null hypercall)
 function row(label, num, den, goal, first,   k, n, x) {
 	n = 0
@@ -152,12 +154,7 @@ for r in $(seq "$MREPS"); do
 	echo "# raw: target processes=$nproc; kvmmem ps: first $cold_ns ns $cold_lines lines $cold_hc hypercalls, later $warm_ns ns $warm_lines lines $warm_hc hypercalls"
 	ps_runs+="$cold_ns $cold_hc $warm_ns $warm_hc"$'\n'
 done
-awk -v u="$unit" -v p="$nproc" '
-function med(a, n,   i, j, t) {
-	for (i = 2; i <= n; i++)
-		for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
-	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-}
+awk -v u="$unit" -v p="$nproc" "$MED"'
 NF == 4 && $1 && $3 { n++; c[n] = $1 / u; ch[n] = $2; w[n] = $3 / u; wh[n] = $4 }
 END {
 	if (!u || !n) exit 1
@@ -194,12 +191,7 @@ done
 bytes=$(intro_run "stat -c %s /tmp/ym/pmem")
 intro_run "fusermount3 -u /tmp/ym" >/dev/null
 echo "# raw: YARA over $bytes bytes"
-awk -v b="$bytes" -v m="$YMIB" '
-function med(a, n,   i, j, t) {
-	for (i = 2; i <= n; i++)
-		for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
-	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-}
+awk -v b="$bytes" -v m="$YMIB" "$MED"'
 NF == 2 && $1 > 0 && $2 > 0 { n++; p[n] = b / $1 * 1e9 / 1048576; k[n] = b / $2 * 1e9 / 1048576; r[n] = $1 / $2 }
 END {
 	if (!b || !n) exit 1
@@ -258,12 +250,7 @@ grep -q '^alt-agent:' <<<"$out" && { echo "bench: the agent failed"; return 1; }
 grep -q '^alt-done' <<<"$out" || { echo "bench: the agent did not finish"; return 1; }
 qv=$(qemu-system-x86_64 --version | awk 'NR == 1 { print $4 }')
 echo "# the alternatives: kernel $(uname -r), QEMU $qv, $(date -u +%Y-%m-%d); target: $AMIB MiB, $nproc processes"
-awk -v reps="$REPS" '
-function med(a, n,   i, j, t) {	# sorts a[1..n], returns the median
-	for (i = 2; i <= n; i++)
-		for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
-	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-}
+awk -v reps="$REPS" "$MED"'
 $1 == "alt-same" { same[$2] = $3 }
 $1 == "alt" { n[$2, $3]++; t[$2, $3, n[$2, $3]] = $4 }
 END {
