@@ -218,12 +218,13 @@ static int by_dump(void)
 	return send_resp(0, 0, NULL);
 }
 
+/* the bytes follow the request: read them first, even for a refusal */
 static int by_write(uint64_t gpa, uint64_t len)
 {
-	if (gpa >= ram || len > ram - gpa)
-		return send_resp(ERANGE, 0, NULL);
 	if (read_all(port, buf, len))
 		return -1;
+	if (gpa >= ram || len > ram - gpa)
+		return send_resp(ERANGE, 0, NULL);
 	if (pwrite(mem, buf, len, hva + gpa) != (ssize_t)len)
 		return send_resp(EIO, 0, NULL);
 	return send_resp(0, 0, NULL);
