@@ -206,14 +206,21 @@ vm_send() {
 	printf '%s\n' "$3" >"$1/cmd.$VM_N"
 	: >"$1/go.$VM_N"
 }
-# vm_cmd WHO SHARE SEQ CMD SECONDS [ONTIMEOUT]: run CMD in the VM and print
-# its output; the exit status is CMD's. After SECONDS with no answer it
-# prints "WHO: timeout after ...", runs ONTIMEOUT and returns 124.
+# vm_cmd WHO SHARE SEQ CMD SECONDS [ONTIMEOUT [PID]]: run CMD in the VM and
+# print its output; the exit status is CMD's. After SECONDS with no answer,
+# or as soon as the VM's VMM (PID) has exited, it prints "WHO: timeout
+# after ..." or "WHO: the VM's VMM exited ...", runs ONTIMEOUT and returns
+# 124. A VM that died costs a test seconds, not the command's time limit.
 vm_cmd() {
 	local rc
 	vm_send "$2" "$3" "$4"
-	if ! wait_for "$5" test -s "$2/rc.$VM_N"; then
-		echo "$1: timeout after ${5}s: $4"
+	wait_for "$5" vm_answered "$2/rc.$VM_N" "${7:-}"
+	if [ ! -s "$2/rc.$VM_N" ]; then
+		if vm_gone "${7:-}"; then
+			echo "$1: the VM's VMM exited before answering: $4"
+		else
+			echo "$1: timeout after ${5}s: $4"
+		fi
 		[ -n "${6:-}" ] && "$6"
 		return 124
 	fi
@@ -221,6 +228,17 @@ vm_cmd() {
 	read -r rc <"$2/rc.$VM_N"
 	return "$rc"
 }
+# vm_gone PID: the VMM PID has exited. A zombie has: its parent, the test's
+# shell, may be busy in a command substitution and not have reaped it yet.
+vm_gone() {
+	local s
+	[ -n "$1" ] || return 1
+	read -r s 2>/dev/null <"/proc/$1/stat" || return 0
+	s=${s##*) }
+	[ "${s%% *}" = Z ]
+}
+# vm_answered FILE PID: the answer FILE is there, or the VMM PID is gone
+vm_answered() { [ -s "$1" ] || vm_gone "$2"; }
 # vm_out FILE: FILE as it is, as cat prints it, without a fork
 vm_out() {
 	local -a l
@@ -303,13 +321,13 @@ intro_run() {
 		echo "intro_run: the introspector stopped answering earlier"
 		return 125
 	fi
-	vm_cmd intro_run "$INTRO_SHARE" "$LAB/intro.seq" "$1" "${2:-60}" intro_dead
+	vm_cmd intro_run "$INTRO_SHARE" "$LAB/intro.seq" "$1" "${2:-60}" intro_dead "${INTRO_PID:-}"
 }
 # intro_dead: what intro_run does when the introspector did not answer
 intro_dead() {
 	touch "$LAB/intro.dead"
 	intro_log >&2
-	intro_hang_report >&2
+	vm_gone "${INTRO_PID:-}" || intro_hang_report >&2
 }
 # intro_send CMD: hand the introspector a command and wait only until it
 # has started (for one that reboots it, say)
@@ -355,11 +373,12 @@ PY
 intro_log() {
 	sed 's/^/# intro: /' "$LAB/intro-console.log" | tail -n 40
 	sed 's/^/# intro VMM: /' "$LAB/intro-qemu.log" 2>/dev/null | tail -n 20
-	kill -0 "$INTRO_PID" 2>/dev/null || { echo "# the introspector's VMM has exited"; vm_deaths; }
+	vm_gone "$INTRO_PID" && { echo "# the introspector's VMM has exited"; vm_deaths; }
+	return 0
 }
 intro_stop() {
 	touch "$INTRO_SHARE/halt"
-	wait_for 60 sh -c "! kill -0 $INTRO_PID 2>/dev/null" || kill -9 "$INTRO_PID"
+	wait_for 60 vm_gone "$INTRO_PID" || kill -9 "$INTRO_PID"
 	wait "$INTRO_PID" 2>/dev/null
 	return 0
 }
@@ -397,9 +416,13 @@ lt_pid() { local p=LT_PID_$1; echo "${!p}"; }
 lt_log() {
 	tail -n 40 "$LAB/$1-console.log" | sed "s/^/# $1: /"
 	sed "s/^/# $1 VMM: /" "$LAB/$1-qemu.log" 2>/dev/null | tail -n 20
-	kill -0 "$(lt_pid "$1")" 2>/dev/null || { echo "# the $1 VMM has exited"; vm_deaths; }
+	vm_gone "$(lt_pid "$1")" && { echo "# the $1 VMM has exited"; vm_deaths; }
+	return 0
 }
-lt_run() { vm_cmd lt_run "$LAB/$1-share" "$LAB/$1.seq" "$2" "${3:-60}"; }
+lt_run() {
+	local p=LT_PID_$1
+	vm_cmd lt_run "$LAB/$1-share" "$LAB/$1.seq" "$2" "${3:-60}" "" "${!p:-}"
+}
 lt_monitor() {
 	python3 - "$LAB/$1.mon" "$2" <<'PY'
 import socket, sys, time
@@ -418,7 +441,7 @@ PY
 lt_stop() {
 	local p=LT_PID_$1
 	touch "$LAB/$1-share/halt"
-	wait_for 30 sh -c "! kill -0 ${!p} 2>/dev/null" || kill -9 "${!p}"
+	wait_for 30 vm_gone "${!p}" || kill -9 "${!p}"
 	wait "${!p}" 2>/dev/null
 	return 0
 }

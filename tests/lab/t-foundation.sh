@@ -56,6 +56,19 @@ if intro_start; then
 	*) nok "introspector: /dev/kvmmem: $out" ;;
 	esac
 	check "introspector: kvmmem_guest unloads" intro_run "rmmod kvmmem_guest && test ! -e /dev/kvmmem"
+	# a VM that dies under a command costs the test seconds, not the
+	# command's time limit (the lab's own faults kill VMs)
+	t0=$SECONDS
+	(sleep 2; kill -9 "$INTRO_PID") &
+	out=$(intro_run "sleep 100" 90 2>/dev/null)
+	rc=$?
+	took=$((SECONDS - t0))
+	wait $!
+	expect "a command whose introspector is killed under it ends at once (status, seconds under 15)" \
+		"124 yes" "$rc $([ $took -lt 15 ] && echo yes || echo "no: $took s")"
+	expect "... and says why" "intro_run: the VM's VMM exited before answering: sleep 100" "$out"
+	expect "... and the next command is refused at once" "125" \
+		"$(intro_run true >/dev/null; echo $?)"
 	intro_stop
 else
 	nok "introspector VM boots under KVM"
