@@ -22,6 +22,7 @@
 # absolute times meaningless. A part whose introspector dies (the nested
 # lab's fault, docs/lab.md) runs again once, in a new one, and says so.
 . "$(dirname "$0")/lib.sh"
+INTRO_WATCH=0	# a part whose introspector dies is run again, below
 
 BIG=${KVMMEM_BENCH_BIG:-16384}		# pages mapped for the "flat" figure
 NULLS=${KVMMEM_BENCH_NULLS:-20000}

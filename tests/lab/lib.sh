@@ -308,11 +308,48 @@ intro_start() {
 	# INTRO_QEMU_ARGS: more of QEMU's options (a device, say)
 	intro_qemu "${1:-512}" "$noreboot ${INTRO_QEMU_ARGS:-}" "kvmmem.run=$TOP/tests/lab/intro-loop.sh" &
 	INTRO_PID=$!
+	if [ "${INTRO_WATCH:-1}" = 1 ]; then
+		trap intro_lost USR1
+		intro_watch &
+		INTRO_WATCHER=$!
+	fi
 	if ! wait_for 180 test -e "$INTRO_SHARE/ready"; then
 		diag "introspector did not come up"
 		intro_log
 		return 1
 	fi
+}
+# An introspector that dies under a test (the nested lab's faults kill
+# VMs) ends the test at once, not after every later step's time limit: its
+# watcher marks it dead and signals the test's shell, whose trap reports
+# it. intro_stop and intro_kill, the ends a test means, stop the watcher
+# first. INTRO_WATCH=0: no watcher (make bench handles deaths itself).
+intro_watch() {
+	while ! vm_gone "$INTRO_PID"; do
+		kill -0 $$ 2>/dev/null || exit 0
+		nap 0.5
+	done
+	touch "$LAB/intro.dead"
+	kill -0 $$ 2>/dev/null && kill -USR1 $$
+}
+intro_unwatch() {
+	[ -n "${INTRO_WATCHER:-}" ] || return 0
+	kill "$INTRO_WATCHER" 2>/dev/null
+	wait "$INTRO_WATCHER" 2>/dev/null
+	INTRO_WATCHER=
+	return 0
+}
+intro_lost() {
+	nok "the introspector VM stayed up for the whole test (it died; the test ends here)"
+	intro_log
+	exit 1
+}
+# intro_kill: kill -9 of the introspector's VMM, as a test means it
+intro_kill() {
+	intro_unwatch
+	kill -9 "$INTRO_PID"
+	wait "$INTRO_PID" 2>/dev/null
+	return 0
 }
 # The sequence number and the "dead" mark live in files: intro_run is
 # usually called in a command substitution, a subshell.
@@ -377,6 +414,7 @@ intro_log() {
 	return 0
 }
 intro_stop() {
+	intro_unwatch
 	touch "$INTRO_SHARE/halt"
 	wait_for 60 vm_gone "$INTRO_PID" || kill -9 "$INTRO_PID"
 	wait "$INTRO_PID" 2>/dev/null

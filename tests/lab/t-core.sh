@@ -462,8 +462,7 @@ else
 		"$((unmaps + 1)) $((live - 1))" "$(stat_of unmaps) $(stat_of live_maps)"
 	wait_until 10 '[ "$(stat_of status_pages)" = 0 ]'
 	expect "... and has the host forget its status page" "0" "$(stat_of status_pages)"
-	kill -9 "$INTRO_PID"
-	wait "$INTRO_PID" 2>/dev/null
+	intro_kill
 fi
 
 # --- teardown -------------------------------------------------------------------

@@ -58,6 +58,7 @@ if intro_start; then
 	check "introspector: kvmmem_guest unloads" intro_run "rmmod kvmmem_guest && test ! -e /dev/kvmmem"
 	# a VM that dies under a command costs the test seconds, not the
 	# command's time limit (the lab's own faults kill VMs)
+	intro_unwatch
 	t0=$SECONDS
 	(sleep 2; kill -9 "$INTRO_PID") &
 	out=$(intro_run "sleep 100" 90 2>/dev/null)
@@ -70,6 +71,19 @@ if intro_start; then
 	expect "... and the next command is refused at once" "125" \
 		"$(intro_run true >/dev/null; echo $?)"
 	intro_stop
+	# its watcher ends a test whose introspector dies under a wait (in a
+	# shell of its own: it exits, failed)
+	t0=$SECONDS
+	out=$(bash -c '. "$1/tests/lab/lib.sh"
+		intro_start >/dev/null 2>&1 || { echo "no introspector"; exit 9; }
+		(sleep 2; kill -9 "$INTRO_PID") &
+		wait_until 100 false
+		echo "the wait ran to its end"' _ "$TOP" 2>&1)
+	rc=$?
+	took=$((SECONDS - t0))
+	expect "a test whose introspector dies under a wait ends at once, failed (status, seconds under 60, line)" \
+		"1 yes yes" \
+		"$rc $([ $took -lt 60 ] && echo yes || echo "no: $took s") $(grep -q '^not ok - the introspector VM stayed up' <<<"$out" && echo yes || echo "no: $out")"
 else
 	nok "introspector VM boots under KVM"
 fi

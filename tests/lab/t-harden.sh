@@ -126,8 +126,7 @@ check "... and the introspector VM still runs" intro_run "true"
 intro_run "(/mnt/probe batch /mnt/ro.tok 0 8192 ok > /mnt/kb.out 2>&1 &)" >/dev/null
 wait_until 60 '[ "$(stat_of live_maps)" -gt 64 ]'
 inflight=$(stat_of live_maps)
-kill -9 "$INTRO_PID"
-wait "$INTRO_PID" 2>/dev/null
+intro_kill
 diag "introspector VM killed with $inflight pages mapped by a batch in flight"
 wait_until 30 '[ "$(stat_of live_maps)" = 0 ]'
 expect "the introspector VM killed during a batch map: every mapping is gone" "0" "$(stat_of live_maps)"

@@ -126,8 +126,7 @@ expect "a read-write grant: a write through a slot reaches the target" \
 intro_run "($P /mnt/w.tok 0 4096 hold 0 300 > /mnt/wk.log 2>&1 &)" >/dev/null
 wait_until 120 "grep -q '^wsum' '$S/wk.log' 2>/dev/null"
 expect "a window of 16 MiB is mapped" "4096 8" "$(stat_of live_maps) $(stat_of window_chunks)"
-kill -9 "$ipid"
-wait "$ipid" 2>/dev/null
+intro_kill
 wait_until 30 '[ "$(stat_of window_chunks) $(stat_of live_maps)" = "0 0" ]'
 expect "kill -9 of the introspector's VMM: the reaper forgets its chunks and slots" "0 0" \
 	"$(stat_of window_chunks) $(stat_of live_maps)"
