@@ -239,6 +239,8 @@ vm_gone() {
 }
 # vm_answered FILE PID: the answer FILE is there, or the VMM PID is gone
 vm_answered() { [ -s "$1" ] || vm_gone "$2"; }
+# vm_up FILE PID: the VM says it is ready (FILE), or its VMM PID is gone
+vm_up() { [ -e "$1" ] || vm_gone "$2"; }
 # vm_out FILE: FILE as it is, as cat prints it, without a fork
 vm_out() {
 	local -a l
@@ -313,7 +315,8 @@ intro_start() {
 		intro_watch &
 		INTRO_WATCHER=$!
 	fi
-	if ! wait_for 180 test -e "$INTRO_SHARE/ready"; then
+	if ! wait_for 180 vm_up "$INTRO_SHARE/ready" "$INTRO_PID" ||
+	   vm_gone "$INTRO_PID"; then
 		diag "introspector did not come up"
 		intro_log
 		return 1
@@ -426,7 +429,8 @@ intro_stop() {
 # default) that runs intro-loop.sh on its own share ($LAB/NAME-share), so
 # that lt_run NAME CMD runs a command in it and prints its output. Its
 # VMM's pid is lt_pid NAME; lt_monitor NAME CMD talks to its QEMU monitor
-# (and $LAB/NAME.qmp is its QMP socket).
+# (and $LAB/NAME.qmp is its QMP socket). LT_QEMU_ARGS: more of QEMU's
+# options (a memory backend, say); LT_APPEND: more kernel parameters.
 lt_start() {
 	local n=$1 k=${2:-$GKVER} share=$LAB/$1-share
 	rm -rf "$share"
@@ -436,14 +440,14 @@ lt_start() {
 	qemu-system-x86_64 -enable-kvm -cpu qemu64,-svm,-vmx -smp 1 -m "${3:-256}" \
 		-nodefaults -nographic -no-reboot \
 		-kernel "/boot/vmlinuz-$k" -initrd "$TOP/build/lab/$k/initramfs.cpio" \
-		-append "console=ttyS0 panic=-1 loglevel=5 rcupdate.rcu_cpu_stall_timeout=300 watchdog_thresh=60 kvmmem.share=1 kvmmem.proj=$TOP kvmmem.run=$TOP/tests/lab/intro-loop.sh" \
+		-append "console=ttyS0 panic=-1 loglevel=5 rcupdate.rcu_cpu_stall_timeout=300 watchdog_thresh=60 kvmmem.share=1 kvmmem.proj=$TOP kvmmem.run=$TOP/tests/lab/intro-loop.sh ${LT_APPEND:-}" \
 		-virtfs "local,path=/,mount_tag=rootfs,security_model=none,readonly=on,multidevs=remap" \
 		-virtfs "local,path=$share,mount_tag=share,security_model=none,multidevs=remap" \
 		-serial "file:$LAB/$n-console.log" -monitor "unix:$LAB/$n.mon,server,nowait" \
-		-qmp "unix:$LAB/$n.qmp,server=on,wait=off" \
+		-qmp "unix:$LAB/$n.qmp,server=on,wait=off" ${LT_QEMU_ARGS:-} \
 		>"$LAB/$n-qemu.log" 2>&1 &
 	eval "LT_PID_$n=$!"
-	if ! wait_for 180 test -e "$share/ready"; then
+	if ! wait_for 180 vm_up "$share/ready" $! || vm_gone $!; then
 		diag "the Linux target $n did not come up"
 		sed 's/^/# target: /' "$LAB/$n-console.log" | tail -n 30
 		return 1
