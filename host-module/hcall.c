@@ -57,6 +57,7 @@ static const char *why(long err)
 	case -EDQUOT:	return "quota exceeded";
 	case -EBUSY:	return "target dirty logging is on, or huge page busy";
 	case -EOPNOTSUPP: return "introspector RAM cannot be overlaid";
+	case -EMEDIUMTYPE: return "target RAM is hugetlbfs";
 	case -EIO:	return "failure injected";
 	case -EXDEV:	return "window chunk holds another grant's pages";
 	case -EAGAIN:	return "too many bad tokens, backing off";

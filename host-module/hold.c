@@ -5,6 +5,7 @@
  * Copyright (C) 2026 The kvmmem authors
  */
 #include <linux/fs.h>
+#include <linux/hugetlb.h>
 #include <linux/migrate.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -117,7 +118,13 @@ static long gup_error(long got)
 	return got == -ENOMEM ? -ENOMEM : -ENXIO;
 }
 
-/* Our own overlays are never a target (no chaining): -ELOOP. */
+/*
+ * Our own overlays are never a target (no chaining): -ELOOP. Nor is
+ * hugetlb memory: KVM maps a VM_PFNMAP pfn only if it can take a reference
+ * on that very page, which fails for a tail page, and a hugetlb page
+ * cannot be split. -EMEDIUMTYPE, the same for every page of it, so that
+ * the introspector learns why at once instead of an -EBUSY to retry.
+ */
 static long check_vmas(struct mm_struct *mm, unsigned long hva,
 		       unsigned long end)
 {
@@ -129,6 +136,8 @@ static long check_vmas(struct mm_struct *mm, unsigned long hva,
 			return -ENXIO;
 		if (kvmmem_vma_ours(vma))
 			return -ELOOP;
+		if (is_vm_hugetlb_page(vma))
+			return -EMEDIUMTYPE;
 		if (vma->vm_flags & (VM_IO | VM_PFNMAP))
 			return -ENXIO;
 		hva = vma->vm_end;
@@ -237,7 +246,8 @@ static long release_split(struct mm_struct *mm, unsigned long hva,
  * All or nothing. Takes the target's mmap_lock for read.
  *
  * Return: 0, -ENXIO (no memory there, or not ordinary memory), -ELOOP (one
- * of our overlays), -EBUSY (a huge page that would not split) or -ENOMEM.
+ * of our overlays), -EMEDIUMTYPE (hugetlb memory), -EBUSY (a huge page that
+ * would not split) or -ENOMEM.
  */
 long kvmmem_hold(struct mm_struct *mm, unsigned long hva, unsigned long n,
 		 bool writable, struct page **pages)

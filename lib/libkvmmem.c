@@ -62,6 +62,9 @@ struct pool {
 	struct kvmmem_batch_entry *ent;	/* scratch, nslots entries */
 };
 
+#define REFUSED_MAX	32
+#define REFUSED_BLOCK	(2ULL << 20)	/* hugetlb pages are this or larger */
+
 struct kvmmem {
 	int fd;
 	pthread_mutex_t lock;
@@ -72,6 +75,16 @@ struct kvmmem {
 	bool rd_tried;		/* the read window was tried */
 	uint8_t *win;		/* the window, or NULL */
 	size_t win_pages;
+	/*
+	 * Target RAM that the host refused as hugetlb (EMEDIUMTYPE), in
+	 * merged 2 MiB blocks: a read there fails at once, not with one
+	 * hypercall a page (a scan of a hugetlbfs target's RAM would take
+	 * hours). Forgotten when the revocation count moves: a memslot
+	 * change revokes.
+	 */
+	uint64_t refused[REFUSED_MAX][2];
+	unsigned int nrefused;
+	uint64_t refused_gen;
 };
 
 /* White space that may surround a token's digits (a file's line end). */
@@ -173,6 +186,7 @@ const char *kvmmem_strerror(int err)
 	case ERANGE:	return "address outside the granted range";
 	case ENXIO:	return "not RAM of the target (a hole or device memory)";
 	case EDQUOT:	return "the grant's page quota is used up";
+	case EMEDIUMTYPE: return "the target's RAM there is hugetlbfs, which kvmmem cannot map";
 	case EPERM:	return "the grant is read-only";
 	case EINVAL:	return "invalid argument";
 	case EIO:	return "the host failed to unmap a page";
@@ -298,6 +312,44 @@ static int ioctl_batches(struct kvmmem *km, unsigned long cmd,
 	return ioctl_batches_fd(km, km->fd, cmd, ent, n, done);
 }
 
+/* Did the host refuse the 2 MiB block of @gpa as hugetlb? Lock held. */
+static bool refused_at(struct kvmmem *km, uint64_t gpa)
+{
+	uint64_t rev = revocations(km);
+	unsigned int i;
+
+	if (rev != km->refused_gen) {
+		km->nrefused = 0;
+		km->refused_gen = rev;
+	}
+	for (i = 0; i < km->nrefused; i++)
+		if (gpa >= km->refused[i][0] && gpa < km->refused[i][1])
+			return true;
+	return false;
+}
+
+/* The host refused @gpa as hugetlb: remember its 2 MiB block. Lock held. */
+static void refuse(struct kvmmem *km, uint64_t gpa)
+{
+	uint64_t lo = gpa & ~(REFUSED_BLOCK - 1), hi = lo + REFUSED_BLOCK;
+	unsigned int i;
+
+	for (i = 0; i < km->nrefused; i++) {
+		if (km->refused[i][1] == lo) {
+			km->refused[i][1] = hi;
+			return;
+		}
+		if (km->refused[i][0] == hi) {
+			km->refused[i][0] = lo;
+			return;
+		}
+	}
+	if (km->nrefused < REFUSED_MAX) {
+		km->refused[km->nrefused][0] = lo;
+		km->refused[km->nrefused++][1] = hi;
+	}
+}
+
 /* Unmap every slot of @pl. Lock held. */
 static int flush(struct kvmmem *km, struct pool *pl)
 {
@@ -344,6 +396,8 @@ static int fill(struct kvmmem *km, struct pool *pl, uint64_t pfn, uint32_t n)
 			     &done);
 	for (k = 0; k < done; k++)
 		pl->slot_pfn[(pl->ent[k].gpa / PG) % pl->nslots] = pl->ent[k].gpa / PG + 1;
+	if (i && errno == EMEDIUMTYPE && done < miss)
+		refuse(km, pl->ent[done].gpa);
 	return i ? -1 : 0;
 }
 
@@ -423,6 +477,10 @@ static int xfer(struct kvmmem *km, uint64_t gpa, uint8_t *buf, size_t len,
 				return -1;
 			pl->gen = rev;
 		}
+		if (refused_at(km, pfn * PG)) {
+			errno = EMEDIUMTYPE;
+			return -1;
+		}
 		if (fill(km, pl, pfn, pages))
 			return -1;
 		for (at = gpa; at < end && at < (pfn + pages) * PG; at += n) {
@@ -466,7 +524,9 @@ static int xfer(struct kvmmem *km, uint64_t gpa, uint8_t *buf, size_t len,
  * @len: bytes
  *
  * Return: 0, or -1 with errno set (ENXIO: part of the range is not RAM;
- * ESTALE: mappings were revoked again and again during the read).
+ * EMEDIUMTYPE: part of it is hugetlb, which the host cannot map, and then
+ * every read in the same 2 MiB fails at once; ESTALE: mappings were
+ * revoked again and again during the read).
  */
 int kvmmem_read(struct kvmmem *km, uint64_t gpa, void *buf, size_t len)
 {

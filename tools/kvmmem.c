@@ -139,6 +139,7 @@ static int code_of(int err)
 	case ERANGE:
 	case EDQUOT:
 	case EPERM:
+	case EMEDIUMTYPE:
 		return EX_REFUSED;
 	default:
 		return EX_FAIL;

@@ -115,6 +115,8 @@ struct kvmi_mem_map {
  *   target's memory there kept changing while the host took it.
  * - -EOPNOTSUPP: the introspector's RAM at that gpa is hugetlb-backed or
  *   otherwise cannot be overlaid.
+ * - -EMEDIUMTYPE: the target's RAM at that gpa is hugetlb-backed
+ *   (hugetlbfs, shared or private), which kvmmem cannot map.
  * - -ENOMEM: the host is out of memory.
  *
  * 32-bit guests: KVM truncates the arguments of a hypercall issued outside
