@@ -348,6 +348,16 @@ static int window_cmd(int argc, char **argv, uint64_t gpa)
 
 		*k = strtoull(argv[7], NULL, 0);
 		printf("wrote %016" PRIx64 "\n", *k);
+	} else if (!strcmp(mode, "pingpong") && argc > 6) {
+		/* alt-pong's page: ping at word 0, its pong at word 1 */
+		volatile uint64_t *k = (uint64_t *)w;
+		uint64_t v = strtoull(argv[6], NULL, 0);
+
+		k[0] = v;
+		for (i = 0; i < 1000 && k[1] != v; i++)
+			nap(10);
+		printf("pong %016" PRIx64 "\n", k[1]);
+		k[0] = ~0ULL;	/* ALT_PONG_QUIT */
 #ifdef __x86_64__
 	} else if (!strcmp(mode, "avx") && argc > 7) {
 		volatile uint64_t *k = (uint64_t *)(w + strtoul(argv[6], NULL, 0) * PG);
