@@ -311,8 +311,8 @@ intro_start() {
 	intro_qemu "${1:-512}" "$noreboot ${INTRO_QEMU_ARGS:-}" "kvmmem.run=$TOP/tests/lab/intro-loop.sh" &
 	INTRO_PID=$!
 	if [ "${INTRO_WATCH:-1}" = 1 ]; then
-		trap intro_lost USR1
-		intro_watch &
+		trap vm_lost USR1
+		vm_watch "the introspector VM" "$INTRO_PID" "$LAB/intro.dead" &
 		INTRO_WATCHER=$!
 	fi
 	if ! wait_for 180 vm_up "$INTRO_SHARE/ready" "$INTRO_PID" ||
@@ -322,29 +322,40 @@ intro_start() {
 		return 1
 	fi
 }
-# An introspector that dies under a test (the nested lab's faults kill
-# VMs) ends the test at once, not after every later step's time limit: its
-# watcher marks it dead and signals the test's shell, whose trap reports
-# it. intro_stop and intro_kill, the ends a test means, stop the watcher
-# first. INTRO_WATCH=0: no watcher (make bench handles deaths itself).
-intro_watch() {
-	while ! vm_gone "$INTRO_PID"; do
+# An introspector or a Linux target that dies under a test (the nested
+# lab's faults kill VMs) ends the test at once, not after every later
+# step's time limit: its watcher notes which VM it was (and MARK), and
+# signals the test's shell, whose trap reports it. intro_stop, intro_kill
+# and lt_stop, the ends a test means, stop the watcher first.
+# INTRO_WATCH=0: no watchers (make bench handles deaths itself).
+# vm_watch WHO PID [MARK]
+vm_watch() {
+	while ! vm_gone "$2"; do
 		kill -0 $$ 2>/dev/null || exit 0
 		nap 0.5
 	done
-	touch "$LAB/intro.dead"
+	[ -n "${3:-}" ] && touch "$3"
+	echo "$1" >"$LAB/lost"
 	kill -0 $$ 2>/dev/null && kill -USR1 $$
 }
-intro_unwatch() {
-	[ -n "${INTRO_WATCHER:-}" ] || return 0
-	kill "$INTRO_WATCHER" 2>/dev/null
-	wait "$INTRO_WATCHER" 2>/dev/null
-	INTRO_WATCHER=
+# vm_unwatch VAR: stop the watcher whose pid VAR holds
+vm_unwatch() {
+	local w=${!1:-}
+	[ -n "$w" ] || return 0
+	kill "$w" 2>/dev/null
+	wait "$w" 2>/dev/null
+	eval "$1="
 	return 0
 }
-intro_lost() {
-	nok "the introspector VM stayed up for the whole test (it died; the test ends here)"
-	intro_log
+intro_unwatch() { vm_unwatch INTRO_WATCHER; }
+vm_lost() {
+	local who
+	read -r who <"$LAB/lost"
+	nok "$who stayed up for the whole test (it died; the test ends here)"
+	case $who in
+	"the introspector VM") intro_log ;;
+	*) lt_log "${who##* }" ;;
+	esac
 	exit 1
 }
 # intro_kill: kill -9 of the introspector's VMM, as a test means it
@@ -447,7 +458,12 @@ lt_start() {
 		-qmp "unix:$LAB/$n.qmp,server=on,wait=off" ${LT_QEMU_ARGS:-} \
 		>"$LAB/$n-qemu.log" 2>&1 &
 	eval "LT_PID_$n=$!"
-	if ! wait_for 180 vm_up "$share/ready" $! || vm_gone $!; then
+	if [ "${INTRO_WATCH:-1}" = 1 ]; then
+		trap vm_lost USR1
+		vm_watch "the Linux target $n" $! &
+		eval "LT_WATCHER_$n=$!"
+	fi
+	if ! wait_for 180 vm_up "$share/ready" "$(lt_pid "$n")" || vm_gone "$(lt_pid "$n")"; then
 		diag "the Linux target $n did not come up"
 		sed 's/^/# target: /' "$LAB/$n-console.log" | tail -n 30
 		return 1
@@ -482,6 +498,7 @@ PY
 }
 lt_stop() {
 	local p=LT_PID_$1
+	vm_unwatch "LT_WATCHER_$1"
 	touch "$LAB/$1-share/halt"
 	wait_for 30 vm_gone "${!p}" || kill -9 "${!p}"
 	wait "${!p}" 2>/dev/null

@@ -84,6 +84,18 @@ if intro_start; then
 	expect "a test whose introspector dies under a wait ends at once, failed (status, seconds under 60, line)" \
 		"1 yes yes" \
 		"$rc $([ $took -lt 60 ] && echo yes || echo "no: $took s") $(grep -q '^not ok - the introspector VM stayed up' <<<"$out" && echo yes || echo "no: $out")"
+	# and so does a Linux target's
+	t0=$SECONDS
+	out=$(bash -c '. "$1/tests/lab/lib.sh"
+		lt_start x "$GKVER" 160 >/dev/null 2>&1 || { echo "no target"; exit 9; }
+		(sleep 2; kill -9 "$(lt_pid x)") &
+		wait_until 100 false
+		echo "the wait ran to its end"' _ "$TOP" 2>&1)
+	rc=$?
+	took=$((SECONDS - t0))
+	expect "... and a test whose Linux target dies likewise (status, seconds under 60, line)" \
+		"1 yes yes" \
+		"$rc $([ $took -lt 60 ] && echo yes || echo "no: $took s") $(grep -q '^not ok - the Linux target x stayed up' <<<"$out" && echo yes || echo "no: $out")"
 else
 	nok "introspector VM boots under KVM"
 fi
