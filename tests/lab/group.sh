@@ -12,7 +12,7 @@
 #
 # Between tests, what a test may leave behind goes: its VMs (a test that
 # fails early exits with them running), kvmmem_host, /tmp/lab, the trace of
-# shutdown exits, KSM's run; a kernel report (Oops, BUG, WARNING, KASAN) that came
+# shutdown exits, KSM's run, huge pages and the THP mode (t-backing); a kernel report (Oops, BUG, WARNING, KASAN) that came
 # while that was cleared fails the test before it, and the kernel log is
 # then emptied, so that each test reads its own (the console keeps all).
 # The group stops after the first test that failed: tests/run.sh runs that
@@ -42,7 +42,11 @@ tidy() {
 	[ -w /sys/kernel/tracing/trace ] && : >/sys/kernel/tracing/trace
 	# KSM as at boot: stopped, nothing merged (t-scan starts it)
 	[ -w /sys/kernel/mm/ksm/run ] && echo 2 >/sys/kernel/mm/ksm/run
+	# no huge page reserved, THP as at boot (t-backing changes both)
+	echo 0 >/proc/sys/vm/nr_hugepages
+	[ -n "$thp_boot" ] && echo "$thp_boot" >/sys/kernel/mm/transparent_hugepage/enabled
 }
+thp_boot=$(sed -n 's/.*\[\(.*\)\].*/\1/p' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null)
 
 for t in "$@"; do
 	lim=$(lab_limit "$t")
