@@ -47,6 +47,24 @@ expect "hypercall 32 from guest user mode gets -KVM_EPERM" \
 expect "vCPU back in kernel mode" "cpl=0" "$(tvm vm cpl 0)"
 expect "the hook counts only kernel-mode 32/33" "2" "$(($(stat_of hypercalls) - before))"
 
+# dies_at_once DESC START PID WHO: in a shell of its own (it exits,
+# failed), START boots a VM, whose VMM (PID, evaluated there) is killed
+# 2 s later under a wait of 100 s: the test ends within seconds, saying
+# that WHO died
+dies_at_once() {
+	local out rc took t0=$SECONDS
+
+	out=$(bash -c '. "$1/tests/lab/lib.sh"
+		eval "$2" >/dev/null 2>&1 || { echo "no VM"; exit 9; }
+		(sleep 2; eval "kill -9 $3") &
+		wait_until 100 false
+		echo "the wait ran to its end"' _ "$TOP" "$2" "$3" 2>&1)
+	rc=$?
+	took=$((SECONDS - t0))
+	expect "$1 (status, seconds under 60, line)" "1 yes yes" \
+		"$rc $([ $took -lt 60 ] && echo yes || echo "no: $took s") $(grep -q "^not ok - $4 stayed up" <<<"$out" && echo yes || echo "no: $out")"
+}
+
 if intro_start; then
 	ok "introspector VM boots under KVM"
 	out=$(intro_run "modprobe kvmmem_guest && modinfo -n kvmmem_guest && stat -c '%a %U:%G %F' /dev/kvmmem")
@@ -71,31 +89,12 @@ if intro_start; then
 	expect "... and the next command is refused at once" "125" \
 		"$(intro_run true >/dev/null; echo $?)"
 	intro_stop
-	# its watcher ends a test whose introspector dies under a wait (in a
-	# shell of its own: it exits, failed)
-	t0=$SECONDS
-	out=$(bash -c '. "$1/tests/lab/lib.sh"
-		intro_start >/dev/null 2>&1 || { echo "no introspector"; exit 9; }
-		(sleep 2; kill -9 "$INTRO_PID") &
-		wait_until 100 false
-		echo "the wait ran to its end"' _ "$TOP" 2>&1)
-	rc=$?
-	took=$((SECONDS - t0))
-	expect "a test whose introspector dies under a wait ends at once, failed (status, seconds under 60, line)" \
-		"1 yes yes" \
-		"$rc $([ $took -lt 60 ] && echo yes || echo "no: $took s") $(grep -q '^not ok - the introspector VM stayed up' <<<"$out" && echo yes || echo "no: $out")"
-	# and so does a Linux target's
-	t0=$SECONDS
-	out=$(bash -c '. "$1/tests/lab/lib.sh"
-		lt_start x "$GKVER" 160 >/dev/null 2>&1 || { echo "no target"; exit 9; }
-		(sleep 2; kill -9 "$(lt_pid x)") &
-		wait_until 100 false
-		echo "the wait ran to its end"' _ "$TOP" 2>&1)
-	rc=$?
-	took=$((SECONDS - t0))
-	expect "... and a test whose Linux target dies likewise (status, seconds under 60, line)" \
-		"1 yes yes" \
-		"$rc $([ $took -lt 60 ] && echo yes || echo "no: $took s") $(grep -q '^not ok - the Linux target x stayed up' <<<"$out" && echo yes || echo "no: $out")"
+	# its watcher ends a test whose introspector dies under a wait, and
+	# so does a Linux target's
+	dies_at_once "a test whose introspector dies under a wait ends at once, failed" \
+		'intro_start' '$INTRO_PID' "the introspector VM"
+	dies_at_once "... and a test whose Linux target dies likewise" \
+		'lt_start x "$GKVER" 160' '$(lt_pid x)' "the Linux target x"
 else
 	nok "introspector VM boots under KVM"
 fi
