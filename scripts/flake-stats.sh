@@ -54,7 +54,7 @@ signature() {
 
 variant="smp=${KVMMEM_LAB_SMP:-2} tcg=${KVMMEM_LAB_TCG_THREAD:-multi} cpu=${KVMMEM_LAB_CPU:-max,la57=off} append=${KVMMEM_LAB_APPEND:-}"
 # each variant's runs keep their own logs
-tag=$(tr -c 'A-Za-z0-9.=\n-' _ <<<"$variant" | tr ' ' _)
+tag=$(tr -c 'A-Za-z0-9.\n-' _ <<<"$variant")	# QEMU's option syntax takes no '=' or ',' in a path
 echo "# flake-stats: $n runs of: $tests; kernel $k; $variant"
 declare -A runs fails sigs
 start=$SECONDS
