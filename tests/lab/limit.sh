@@ -20,3 +20,22 @@ lab_limit() {
 	[ $ty -gt 900 ] && ty=900
 	echo $ty
 }
+
+# A lab test that failed runs again in a fresh lab host boot (tests/run.sh),
+# three runs in all; five when every failed run so far was a death of the
+# lab host or of one of its VMs, the nested emulator's faults (docs/lab.md)
+# that no check of ours decides.
+#
+# lab_died OUT: OUT, a failed run's output, says the lab host ended under
+# the test (tests/run.sh), a VM's watcher saw its QEMU exit, or a VM shut
+# down (tests/lab/lib.sh)
+lab_died() {
+	grep -q -e 'not ok .*ended with status' \
+		-e 'not ok .*stayed up for the whole test' \
+		-e '^# shutdown exit (a triple fault)' <<<"$1"
+}
+# lab_run_again RUN DEATHS: whether run number RUN (2 to 5) may start;
+# DEATHS is 1 when every failed run before it was a death
+lab_run_again() {
+	[ "$1" -le 3 ] || { [ "$2" = 1 ] && [ "$1" -le 5 ]; }
+}
