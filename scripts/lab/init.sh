@@ -61,6 +61,10 @@ hostname lab
 # huge pages are split), but stop the collapsing scans.
 echo 4294967295 > /sys/kernel/mm/transparent_hugepage/khugepaged/scan_sleep_millisecs 2>/dev/null
 echo 4294967295 > /sys/kernel/mm/transparent_hugepage/khugepaged/alloc_sleep_millisecs 2>/dev/null
+# kvmmem.thp_defrag=never|defer|madvise|always: THP's compaction at fault
+# time (a variant of the lab: scripts/flake-stats.sh, docs/lab.md)
+d=$(arg kvmmem.thp_defrag)
+[ -n "$d" ] && echo "$d" > /sys/kernel/mm/transparent_hugepage/defrag
 
 # kvmmem.init=systemd: boot the exported root's systemd as PID 1 instead,
 # on a writable overlay of it without the build machine's container
