@@ -505,6 +505,48 @@ lt_stop() {
 	return 0
 }
 
+# --- kvmmem on a Linux target (t-linux, t-image) --------------------------
+# lx_setup: kvmmem_host, a Debian target "tgt" of the lab host's kernel
+# (160 MiB, its share $TS), an introspector (768 MiB) with kvmmem_guest
+# and the kvmmem command ($K) in its share, and a grant of the target to
+# it in /mnt/t.tok (its id $GID); $PIN0 is the host's pins before. Prints
+# the failed step and returns 1 when one fails.
+lx_setup() {
+	K=/mnt/kvmmem
+	TS=$LAB/tgt-share
+	E="/usr/bin/python3 $TOP/tests/lab/evidence.py"
+	load_kvm
+	load_host || { nok "kvmmem_host loads"; return 1; }
+	PIN0=$(pins)
+	lt_start tgt "$GKVER" 160 || { nok "the Linux target boots"; return 1; }
+	intro_start 768 || { nok "the introspector boots"; return 1; }
+	intro_run "modprobe kvmmem_guest" >/dev/null
+	cp "$BIN/kvmmem" "$INTRO_SHARE/"
+	GID=$(grant "$INTRO_SHARE/t.tok" "$(lt_pid tgt)" "$(intro_pid)")
+}
+# kv ARGS: kvmmem in the introspector on the target; standard output only
+kv() { intro_run "$K --token-file /mnt/t.tok $* 2>/dev/null" 120; }
+# lx_stopped: a target process that filled a buffer and stopped itself
+# (tests/lab/stopped-buffer.py); sets VPID, VADDR and VLEN
+lx_stopped() {
+	lt_run tgt "python3 $TOP/tests/lab/stopped-buffer.py /mnt/vbuf >/dev/null 2>&1 &" >/dev/null
+	wait_for 120 test -s "$TS/vbuf" || diag "the stopped process did not start"
+	read -r VPID VADDR VLEN <"$TS/vbuf"
+}
+# upto FILE MARK: FILE's 41 lines up to its last line with MARK (a log's
+# end, compared where the logs of two readers may go on differently)
+upto() {
+	awk -v m="$2" '{ l[NR] = $0 } index($0, m) { n = NR }
+		END { for (i = n - 40; i <= n; i++) if (i > 0) print l[i] }' "$1"
+}
+# kvmmem_mount DIR TOKENFILE [OPTIONS]: kvmmem mount of the target at DIR
+# in the introspector, in the background (its log in DIR.log); prints
+# DIR's files on one line once DIR/pmem is there
+kvmmem_mount() {
+	intro_run "modprobe fuse 2>/dev/null; mkdir -p $1; setsid $K --token-file $2 mount $1 --foreground ${3:-} </dev/null >$1.log 2>&1 &
+for i in \$(seq 300); do [ -e $1/pmem ] && break; sleep 0.2; done; ls $1 | paste -sd' '" 120
+}
+
 # Kernel log check at the end of a lab: prints a TAP line and appends the
 # log of every level to the console, where the runner keeps it.
 logs_clean() {

@@ -7,35 +7,19 @@
 # through its command channel: uname, ps (a non-root process with a
 # distinctive name, a process reaped before the walk), lsmod, dmesg (a line
 # written to /dev/kmsg just before), a stopped process's maps and buffer,
-# linux_banner; the same commands on a raw image of the paused target; a
-# forged VMCOREINFO planted by a target process; a rootkit-like module
-# that unlinks a task and itself (--hidden); evidence images of the paused
-# target (raw, LiME, an ELF vmcore) read by makedumpfile, crash and drgn;
-# and a target of the other kernel (the cross pair).
-# lab-typical: 480
+# linux_banner; a forged VMCOREINFO planted by a target process; a
+# rootkit-like module that unlinks a task and itself (--hidden); the file
+# view of the running target (live reads, YARA, revocation); YARA on
+# processes and the kernel; and a target of the other kernel (the cross
+# pair). Images of a paused target are t-image's.
+# lab-typical: 220
 # lab-memory: 3G
 . "$(dirname "$0")/lib.sh"
 . "$TOP/scripts/kernels.sh"
 
-K=/mnt/kvmmem
-KVMMEM_PAUSE_PORT=org.kvmmem.pause
-TS=$LAB/tgt-share
 OTHER=$(kver_61)
 [ "$OTHER" = "$GKVER" ] && OTHER=$(kver_612)
-
-load_kvm
-load_host || { nok "kvmmem_host loads"; exit 1; }
-pin0=$(pins)
-lt_start tgt "$GKVER" 160 || { nok "the Linux target boots"; exit 1; }
-if ! intro_start 768; then
-	nok "the introspector boots"
-	exit 1
-fi
-intro_run "modprobe kvmmem_guest" >/dev/null
-cp "$BIN/kvmmem" "$INTRO_SHARE/"
-gid=$(grant "$INTRO_SHARE/t.tok" "$(lt_pid tgt)" "$(intro_pid)")
-# kv ARGS: kvmmem in the introspector on the target; standard output only
-kv() { intro_run "$K --token-file /mnt/t.tok $* 2>/dev/null" 120; }
+lx_setup || exit 1
 
 # --- uname -----------------------------------------------------------------
 t0=$SECONDS
@@ -81,7 +65,6 @@ expect "kvmmem lsmod: the target's modules, names and sizes as /proc/modules has
 mark="kvmmem t-linux mark $RANDOM$RANDOM"
 lt_run tgt "echo '$mark' > /dev/kmsg; dmesg" >"$LAB/dmesg-target"
 kv dmesg >"$LAB/dmesg-kvmmem"
-upto() { awk -v m="$2" '{ l[NR] = $0 } index($0, m) { n = NR } END { for (i = n - 40; i <= n; i++) if (i > 0) print l[i] }' "$1"; }
 check "kvmmem dmesg: the last lines are the target's dmesg, up to a line written to /dev/kmsg" \
 	test -n "$(upto "$LAB/dmesg-target" "$mark")" -a \
 	"$(upto "$LAB/dmesg-target" "$mark" | md5sum)" = "$(upto "$LAB/dmesg-kvmmem" "$mark" | md5sum)"
@@ -94,20 +77,18 @@ expect "... the whole log: as many lines as the target's up to there" \
 	"$(grep -n -F "$mark" "$LAB/dmesg-kvmmem" | tail -n 1 | cut -d: -f1)"
 
 # --- a stopped process: maps and its buffer -----------------------------------------
-lt_run tgt "python3 $TOP/tests/lab/stopped-buffer.py /mnt/vbuf >/dev/null 2>&1 &" >/dev/null
-wait_for 120 test -s "$TS/vbuf" || diag "the stopped process did not start"
-read -r vpid vaddr vlen <"$TS/vbuf"
+lx_stopped
 expect "kvmmem maps PID of a stopped process is its /proc/PID/maps" \
-	"$(lt_run tgt "cat /proc/$vpid/maps" | md5sum)" "$(kv maps "$vpid" | md5sum)"
-lt_run tgt "cat /proc/$vpid/maps" >"$LAB/maps-target"
-kv maps "$vpid" >"$LAB/maps-kvmmem"
+	"$(lt_run tgt "cat /proc/$VPID/maps" | md5sum)" "$(kv maps "$VPID" | md5sum)"
+lt_run tgt "cat /proc/$VPID/maps" >"$LAB/maps-target"
+kv maps "$VPID" >"$LAB/maps-kvmmem"
 diff "$LAB/maps-target" "$LAB/maps-kvmmem" | head -n 10 | sed 's/^/# /'
 expect "kvmmem ps -T: that process's threads, as its /proc/PID/task lists them" \
-	"$(lt_run tgt "ls /proc/$vpid/task" | sort -n | paste -sd' ')" \
-	"$(kv "ps -T" | awk -v p="$vpid" '$1 == p { print $2 }' | sort -n | paste -sd' ')"
+	"$(lt_run tgt "ls /proc/$VPID/task" | sort -n | paste -sd' ')" \
+	"$(kv "ps -T" | awk -v p="$VPID" '$1 == p { print $2 }' | sort -n | paste -sd' ')"
 expect "kvmmem vread --pid: the buffer that process filled" \
 	"$(for i in $(seq 400); do printf KVMMEM-VREAD-; done | md5sum)" \
-	"$(kv "vread --pid $vpid 0x$vaddr $vlen --raw" | md5sum)"
+	"$(kv "vread --pid $VPID 0x$VADDR $VLEN --raw" | md5sum)"
 expect "kvmmem vread linux_banner: the target's /proc/version" \
 	"$(lt_run tgt 'cat /proc/version')" \
 	"$(kv "vread linux_banner 512 --raw" | tr '\0' '\n' | head -n 1)"
@@ -144,133 +125,9 @@ expect "kvmmem ps --hidden: it is in the pid table" "$hpid kvmmem-hidden" \
 expect "kvmmem lsmod --hidden: the module that unlinked itself" "kvmmem_hide" \
 	"$(kv "lsmod --hidden" | cut -d' ' -f1)"
 
-diag "t=$SECONDS s: image"
-# --- the same commands on a raw image of the paused target --------------------------
-# the target's log up to a mark, just before the pause (for makedumpfile below)
-mark2="kvmmem t-linux pause $RANDOM$RANDOM"
-lt_run tgt "echo '$mark2' > /dev/kmsg; dmesg" >"$LAB/dmesg-paused"
-lt_monitor tgt stop >/dev/null
-upto "$LAB/dmesg-paused" "$mark2" >"$LAB/dmesg-paused.end"
-end=$(kv ranges | tail -n 1 | awk '{ print $2 }')
-out=$(intro_run "$K --token-file /mnt/t.tok dump 0 $end /tmp/img.raw; echo rc=\$?" 300)
-diag "dump of the paused target: $(tr '\n' ' ' <<<"$out")"
-expect "kvmmem dump of the paused target: exit status 0" "rc=0" "$(tail -n 1 <<<"$out")"
-for c in "uname -a" "ps -T" "lsmod" "dmesg" "maps $vpid"; do
-	want=$(kv "$c" | md5sum)
-	got=$(intro_run "$K --image /tmp/img.raw $c 2>/tmp/img.err | md5sum")
-	expect "kvmmem $c on a raw image of the paused target: as live" "$want" "$got"
-	[ "$want" = "$got" ] && continue
-	intro_run "head -c 600 /tmp/img.err; ls -l /tmp/img.raw; free -m; dmesg | tail -n 5" | diag
-done
-
-diag "t=$SECONDS s: evidence images"
-# --- evidence images of the paused target, read by Debian's forensic tools ---------
-# (tests/unit/evidence.sh checks their shape on the seeds; here, a whole image)
-E="/usr/bin/python3 $TOP/tests/lab/evidence.py"
-ev() {	# FORMAT [OPTION]: kvmmem dump --format FORMAT /tmp/ev.FORMAT; its exit status
-	intro_run "$K --token-file /mnt/t.tok dump --format $1 ${2:-} /tmp/ev.$1 >/tmp/ev.out 2>/tmp/ev.err; echo rc=\$?; head -c 300 /tmp/ev.err" 300
-}
-# kvmmem-host pause-port on a grant of its own lets the introspector pause
-# the target (consistent images, below); the target's state comes from its
-# human monitor, which the agent does not use
-tstate() { lt_monitor tgt "info status" | sed -n 's/^VM status: //p'; }
-gid2=$(grant "$INTRO_SHARE/p.tok" "$(lt_pid tgt)" "$(intro_pid)")
-intro_run "modprobe virtio_console" >/dev/null
-KVMMEM_HOST_LOG_STDERR=1 "$BIN/kvmmem-host" pause-port "$gid2" --lease 2000 >"$LAB/pause.log" 2>&1 &
-agent=$!
-port=$(intro_run "for i in \$(seq 100); do grep -qsx $KVMMEM_PAUSE_PORT /sys/class/virtio-ports/*/name && break; sleep 0.1; done
-grep -lsx $KVMMEM_PAUSE_PORT /sys/class/virtio-ports/*/name | wc -l" 60)
-expect "kvmmem-host pause-port ID: the introspector has the port $KVMMEM_PAUSE_PORT" 1 "$port"
-out=$(ev raw --pause)
-expect "kvmmem dump --format raw --pause of the paused target: exit status 0" "rc=0" "$(head -n 1 <<<"$out")"
-[ "$(head -n 1 <<<"$out")" = rc=0 ] || diag <<<"$out"
-expect "... its owner paused it: the record says so, and consistent; it is left paused" \
-	"already (by its owner)|True|True paused" "$(intro_run "$E pause /tmp/ev.raw.json") $(tstate)"
-expect "... cmp: the same bytes as kvmmem dump 0 END" "same" \
-	"$(intro_run "cmp /tmp/img.raw /tmp/ev.raw 2>&1 && echo same")"
-intro_run "rm -f /tmp/img.raw" >/dev/null
-expect "... its SHA-256, printed and in its record, is sha256sum's" "3 1" \
-	"$(intro_run "(cat /tmp/ev.out; sha256sum /tmp/ev.raw; $E record /tmp/ev.raw.json | awk '{ print \$1 \"  /tmp/ev.raw\" }') | sort | uniq -c | awk '{ print \$1, NR }'")"
-# --- kvmmem mount: the paused target as files (FUSE) -----------------------------
-intro_run "modprobe fuse 2>/dev/null; mkdir -p /tmp/m" >/dev/null
-mnt() {	# TOKENFILE: mount the target at /tmp/m, in the background
-	intro_run "setsid $K --token-file $1 mount /tmp/m --foreground </dev/null >/tmp/m.log 2>&1 &
-for i in \$(seq 300); do [ -e /tmp/m/pmem ] && break; sleep 0.2; done; ls /tmp/m | paste -sd' '" 120
-}
-expect "kvmmem mount: DIR/pmem, DIR/ranges and DIR/vmcore" "pmem ranges vmcore" "$(mnt /mnt/t.tok)"
-expect "... DIR/ranges is kvmmem ranges" "$(kv ranges)" "$(intro_run "cat /tmp/m/ranges")"
-expect "... DIR/pmem ends where the last range ends" "$((end))" "$(intro_run "stat -c %s /tmp/m/pmem")"
-expect "... SEEK_DATA and SEEK_HOLE give the ranges" "$(kv ranges)" "$(intro_run "$E seek /tmp/m/pmem")"
-expect "... cmp: DIR/pmem has the bytes of kvmmem dump --format raw (32 MiB of RAM from 16 MiB)" "same" \
-	"$(intro_run "cmp -n 33554432 -i 16777216 /tmp/m/pmem /tmp/ev.raw 2>&1 && echo same" 300)"
-intro_run "makedumpfile --dump-dmesg /tmp/m/vmcore /tmp/m.dmesg >/tmp/md.out 2>&1; cat /tmp/m.dmesg; rm -f /tmp/m.dmesg" 300 \
-	>"$LAB/dmesg-mount"
-upto "$LAB/dmesg-mount" "$mark2" >"$LAB/dmesg-mount.end"
-check "... makedumpfile --dump-dmesg DIR/vmcore: the target's dmesg" \
-	test -s "$LAB/dmesg-paused.end" -a "$(md5sum <"$LAB/dmesg-paused.end")" = "$(md5sum <"$LAB/dmesg-mount.end")"
-expect "... crash --osrelease DIR/vmcore" "$GKVER" "$(intro_run "crash --osrelease /tmp/m/vmcore 2>&1")"
-expect "... drgn reads DIR/vmcore" "$GKVER $GKVER" "$(intro_run "$E drgn /tmp/m/vmcore 2>&1 | tail -n 1" 120)"
-out=$(ev lime)
-expect "kvmmem dump --format lime: exit status 0" "rc=0" "$(head -n 1 <<<"$out")"
-expect "... a LiME header per RAM range, with the raw image's bytes" \
-	"ok $(kv ranges | wc -l) ranges" \
-	"$(intro_run "$E lime /tmp/ev.lime /tmp/ev.raw '$(kv ranges | paste -sd' ')'; rm -f /tmp/ev.lime /tmp/ev.raw")"
-out=$(ev elf)
-expect "kvmmem dump --format elf (a live vmcore): exit status 0" "rc=0" "$(head -n 1 <<<"$out")"
-intro_run "makedumpfile --dump-dmesg /tmp/ev.elf /tmp/ev.dmesg >/tmp/md.out 2>&1; cat /tmp/ev.dmesg" 300 \
-	>"$LAB/dmesg-makedumpfile"
-upto "$LAB/dmesg-makedumpfile" "$mark2" >"$LAB/dmesg-makedumpfile.end"
-check "makedumpfile --dump-dmesg on it (no vmlinux): the target's dmesg, up to a line written before the pause" \
-	test -s "$LAB/dmesg-paused.end" -a "$(md5sum <"$LAB/dmesg-paused.end")" = "$(md5sum <"$LAB/dmesg-makedumpfile.end")"
-diff "$LAB/dmesg-paused.end" "$LAB/dmesg-makedumpfile.end" | head -n 6 | diag
-intro_run "tail -n 3 /tmp/md.out" | diag
-expect "makedumpfile -d 31 -c on it writes a filtered kdump image" "rc=0 KDUMP" \
-	"$(intro_run "makedumpfile -d 31 -c /tmp/ev.elf /tmp/ev.kdump >/tmp/md.out 2>&1; echo rc=\$? \$(head -c 5 /tmp/ev.kdump); rm -f /tmp/ev.kdump" 300)"
-expect "drgn reads init_uts_ns's release, at its virtual and its physical address" "$GKVER $GKVER" \
-	"$(intro_run "$E drgn /tmp/ev.elf 2>&1 | tail -n 1; rm -f /tmp/ev.elf" 120)"
-lt_monitor tgt cont >/dev/null
-alive=$(lt_run tgt 'echo ok')
-expect "the target runs on after the pause" ok "$alive"
-[ "$alive" = ok ] || lt_log tgt
-
-diag "t=$SECONDS s: consistent images"
-# --- a consistent image: kvmmem dump --pause, through kvmmem-host pause-port
-pdump() {	# FILE: kvmmem dump --pause of the target into FILE, in the background
-	intro_run "setsid $K --token-file /mnt/p.tok dump --format raw --pause $1 </dev/null >/tmp/pd.out 2>&1 & echo \$!"
-}
-out=$(intro_run "$K --token-file /mnt/p.tok dump --format raw --pause /tmp/pz.raw >/dev/null 2>/tmp/pz.err; echo rc=\$?; $E pause /tmp/pz.raw.json; rm -f /tmp/pz.raw /tmp/pz.raw.json" 300)
-expect "kvmmem dump --pause: exit status 0; the record says paused by kvmmem-host, consistent, for a time" \
-	"rc=0 by kvmmem-host|True|True" "$(paste -sd' ' <<<"$out")"
-[ "$(head -n 1 <<<"$out")" = rc=0 ] || intro_run "cat /tmp/pz.err" | diag
-expect "... and the target runs again after it" running "$(tstate)"
-# a dump into a FIFO holds its pause while open() waits for a reader
-intro_run "rm -f /tmp/pf; mkfifo /tmp/pf" >/dev/null
-dpid=$(pdump /tmp/pf)
-wait_until 60 '[ "$(tstate)" = paused ]'
-expect "a dump that waits holds the pause (the target's monitor: paused)" paused "$(tstate)"
-t0=$SECONDS
-intro_run "kill -9 $dpid" >/dev/null
-wait_until 20 '[ "$(tstate)" = running ]'
-expect "... killed, the target runs again within the lease (2 s; took $((SECONDS - t0)) s)" running "$(tstate)"
-check "... and the agent logs the broken pause" grep -q 'pause-broken .*no word from the introspector' "$LAB/pause.log"
-dpid=$(pdump /tmp/pf)
-wait_until 60 '[ "$(tstate)" = paused ]'
-lt_monitor tgt cont >/dev/null
-check "a target resumed by another monitor during a pause: the agent sees it (RESUME) and logs the pause broken" \
-	wait_until 20 'grep -q "pause-broken .*ran again without us" "$LAB/pause.log"'
-intro_run "kill -9 $dpid" >/dev/null
-dpid=$(pdump /tmp/pf)
-wait_until 60 '[ "$(tstate)" = paused ]'
-"$BIN/kvmmem-host" revoke "$gid2" >/dev/null
-check "the grant revoked during a pause: the agent resumes the target and ends" \
-	wait_until 20 '! kill -0 $agent 2>/dev/null && [ "$(tstate)" = running ]'
-wait "$agent"; arc=$?
-expect "... with exit status 0, saying why" "0 1" "$arc $(grep -c 'pause-port-end .*the grant has ended' "$LAB/pause.log")"
-intro_run "kill -9 $dpid; rm -f /tmp/pf" >/dev/null
-out=$(intro_run "$K --token-file /mnt/t.tok dump --format raw --pause /tmp/pz.raw >/dev/null 2>/tmp/pz.err; echo rc=\$?; ls /tmp/pz.raw* 2>/dev/null | wc -l; grep -c 'no port $KVMMEM_PAUSE_PORT' /tmp/pz.err" 60)
-expect "... and it removed the port: dump --pause fails at once, with no image" "rc=1 0 1" "$(paste -sd' ' <<<"$out")"
-sed 's/^/# agent: /' "$LAB/pause.log" | tail -n 12
-
+diag "t=$SECONDS s: file view"
+expect "kvmmem mount of the running target: DIR/pmem, DIR/ranges and DIR/vmcore" \
+	"pmem ranges vmcore" "$(kvmmem_mount /tmp/m /mnt/t.tok)"
 # --- the file view of the running target: live reads, revocation, unmount -------
 jiffies=$(kv "kallsyms | awk '\$3 == \"jiffies_64\" { print \$1 }'")
 pbase=$(kv "vmcoreinfo | sed -n 's/^NUMBER(phys_base)=//p'")
@@ -314,8 +171,8 @@ expect "... the hidden module's string, in the module area" "k2 pid=0 comm=kerne
 intro_run "cat /tmp/m/pmem >/dev/null & sleep 1; pkill -9 -f 'mount /tmp/m'; sleep 0.5; fusermount3 -u /tmp/m 2>/dev/null || umount -l /tmp/m" >/dev/null
 wait_until 10 '[ "$(stat_of live_maps)" = 0 ]'
 expect "... kill -9 of the daemon during a read: nothing is mapped on the host" "0" "$(stat_of live_maps)"
-expect "... mounted again" "pmem ranges vmcore" "$(mnt /mnt/t.tok)"
-"$BIN/kvmmem-host" revoke "$gid" >/dev/null
+expect "... mounted again" "pmem ranges vmcore" "$(kvmmem_mount /tmp/m /mnt/t.tok)"
+"$BIN/kvmmem-host" revoke "$GID" >/dev/null
 out=$(intro_run "dd if=/tmp/m/pmem of=/dev/null bs=4096 count=1 skip=256 2>&1; echo rc=\$?")
 check "... after the grant is revoked, a read fails with EIO ($(tail -n 1 <<<"$out"))" \
 	grep -q "Input/output error" <<<"$out"
@@ -356,7 +213,8 @@ else
 	nok "cross pair: the $OTHER target boots"
 fi
 
+
 diag "t=$SECONDS s: end"
 intro_stop
 lt_stop tgt
-end_checks "$pin0"
+end_checks "$PIN0"

@@ -121,15 +121,9 @@ check "kvmmem watch: 5 rounds of a live counter, changed bytes marked" \
 # the file view's writes: kvmmem mount --rw under a read-write grant
 W=0x3000ff8		# 16 bytes across a page boundary
 rwgid=$(grant "$S/rw.tok" "$tpid" "$(intro_pid)" --rw)
-# mnt DIR TOKEN [--rw]: kvmmem mount in the introspector, in the background
-mnt() {
-	intro_run "setsid $K --token-file /mnt/$2 mount /tmp/$1 --foreground ${3:-} </dev/null >/tmp/$1.log 2>&1 &
-for i in \$(seq 300); do [ -e /tmp/$1/pmem ] && break; sleep 0.2; done; ls /tmp/$1" 120
-}
-intro_run "modprobe fuse 2>/dev/null; mkdir -p /tmp/w /tmp/r /tmp/x" >/dev/null
-mnt w rw.tok --rw >/dev/null
-mnt r rw.tok >/dev/null
-mnt x t.tok --rw >/dev/null
+kvmmem_mount /tmp/w /mnt/rw.tok --rw >/dev/null
+kvmmem_mount /tmp/r /mnt/rw.tok >/dev/null
+kvmmem_mount /tmp/x /mnt/t.tok --rw >/dev/null
 intro_run "printf 0123456789abcdef | dd of=/tmp/w/pmem bs=16 count=1 seek=$((W)) oflag=seek_bytes conv=notrunc 2>/dev/null" >/dev/null
 expect "kvmmem mount --rw: a write to DIR/pmem (dd conv=notrunc) lands in the target's RAM, across a page boundary" \
 	"30313233343536373839616263646566" "$(tvm tt peek $W 16)"
