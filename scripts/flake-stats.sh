@@ -53,8 +53,10 @@ signature() {
 }
 
 variant="smp=${KVMMEM_LAB_SMP:-2} tcg=${KVMMEM_LAB_TCG_THREAD:-multi} cpu=${KVMMEM_LAB_CPU:-max,la57=off} append=${KVMMEM_LAB_APPEND:-}"
-# each variant's runs keep their own logs
-tag=$(tr -c 'A-Za-z0-9.\n-' _ <<<"$variant")	# QEMU's option syntax takes no '=' or ',' in a path
+# each variant's runs keep their own logs, in a directory named by the
+# variant's checksum: QEMU's option syntax takes no '=' or ',' in a path,
+# and a unix socket's path (the lab's QMP socket there) fits in 107 bytes
+tag=v$(cksum <<<"$variant" | cut -d' ' -f1)
 echo "# flake-stats: $n runs of: $tests; kernel $k; $variant"
 declare -A runs fails sigs
 start=$SECONDS
