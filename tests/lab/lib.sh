@@ -338,16 +338,34 @@ vm_watch() {
 	echo "$1" >"$LAB/lost"
 	kill -0 $$ 2>/dev/null && kill -USR1 $$
 }
-# vm_unwatch VAR: stop the watcher whose pid VAR holds
+# A VM's death can be found before its watcher, which looks every 0.5 s,
+# sees it: by a command to it (vm_cmd polls faster) or by the stop that
+# comes next. Either reports it as the watcher would (vm_died), so that
+# the test still ends at once, with the VM's logs, as a death.
+#
+# vm_unwatch VAR [PID WHO]: stop the watcher whose pid VAR holds; if the
+# VM (its VMM PID, named WHO) died before, the test ends as vm_lost ends it
 vm_unwatch() {
-	local w=${!1:-}
+	local w=${!1:-} gone=
 	[ -n "$w" ] || return 0
+	[ -n "${2:-}" ] && vm_gone "$2" && gone=1
 	kill "$w" 2>/dev/null
 	wait "$w" 2>/dev/null
 	eval "$1="
+	if [ -n "$gone" ]; then
+		echo "$3" >"$LAB/lost"
+		vm_lost
+	fi
 	return 0
 }
-intro_unwatch() { vm_unwatch INTRO_WATCHER; }
+intro_unwatch() { vm_unwatch INTRO_WATCHER "${INTRO_PID:-}" "the introspector VM"; }
+# vm_died VAR PID WHO: from a command substitution too, when the VM whose
+# watcher VAR holds is gone, has the test's shell end as vm_lost ends it
+vm_died() {
+	[ -n "${!1:-}" ] && vm_gone "$2" || return 1
+	echo "$3" >"$LAB/lost"
+	kill -USR1 $$
+}
 vm_lost() {
 	local who
 	read -r who <"$LAB/lost"
@@ -377,6 +395,7 @@ intro_run() {
 # intro_dead: what intro_run does when the introspector did not answer
 intro_dead() {
 	touch "$LAB/intro.dead"
+	vm_died INTRO_WATCHER "${INTRO_PID:-}" "the introspector VM" && return 0
 	intro_log >&2
 	vm_gone "${INTRO_PID:-}" || intro_hang_report >&2
 }
@@ -478,8 +497,15 @@ lt_log() {
 	return 0
 }
 lt_run() {
-	local p=LT_PID_$1
-	vm_cmd lt_run "$LAB/$1-share" "$LAB/$1.seq" "$2" "${3:-60}" "" "${!p:-}"
+	local p=LT_PID_$1 lt_name=$1
+	vm_cmd lt_run "$LAB/$1-share" "$LAB/$1.seq" "$2" "${3:-60}" lt_dead "${!p:-}"
+}
+# lt_dead: what lt_run does when the target did not answer (lt_name, its
+# caller's, names it)
+lt_dead() {
+	local p=LT_PID_$lt_name
+	vm_died "LT_WATCHER_$lt_name" "${!p:-}" "the Linux target $lt_name"
+	return 0
 }
 lt_monitor() {
 	python3 - "$LAB/$1.mon" "$2" <<'PY'
@@ -498,7 +524,7 @@ PY
 }
 lt_stop() {
 	local p=LT_PID_$1
-	vm_unwatch "LT_WATCHER_$1"
+	vm_unwatch "LT_WATCHER_$1" "${!p}" "the Linux target $1"
 	touch "$LAB/$1-share/halt"
 	wait_for 30 vm_gone "${!p}" || kill -9 "${!p}"
 	wait "${!p}" 2>/dev/null

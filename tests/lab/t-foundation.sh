@@ -47,18 +47,25 @@ expect "hypercall 32 from guest user mode gets -KVM_EPERM" \
 expect "vCPU back in kernel mode" "cpl=0" "$(tvm vm cpl 0)"
 expect "the hook counts only kernel-mode 32/33" "2" "$(($(stat_of hypercalls) - before))"
 
-# dies_at_once DESC START PID WHO: in a shell of its own (it exits,
+# dies_at_once DESC START PID WHO [NEXT]: in a shell of its own (it exits,
 # failed), START boots a VM, whose VMM (PID, evaluated there) is killed
 # 2 s later under a wait of 100 s: the test ends within seconds, saying
-# that WHO died
+# that WHO died. With NEXT, the VMM is killed at once and NEXT (a stop, a
+# command) runs as soon as it is gone, before its watcher can see it: the
+# same end.
 dies_at_once() {
 	local out rc took t0=$SECONDS
 
 	out=$(bash -c '. "$1/tests/lab/lib.sh"
 		eval "$2" >/dev/null 2>&1 || { echo "no VM"; exit 9; }
+		if [ -n "$4" ]; then
+			eval "kill -9 $3; wait_for 10 vm_gone $3; $4"
+			echo "the test went on after $4"
+			exit 0
+		fi
 		(sleep 2; eval "kill -9 $3") &
 		wait_until 100 false
-		echo "the wait ran to its end"' _ "$TOP" "$2" "$3" 2>&1)
+		echo "the wait ran to its end"' _ "$TOP" "$2" "$3" "${5:-}" 2>&1)
 	rc=$?
 	took=$((SECONDS - t0))
 	expect "$1 (status, seconds under 60, line)" "1 yes yes" \
@@ -95,6 +102,10 @@ if intro_start; then
 		'intro_start' '$INTRO_PID' "the introspector VM"
 	dies_at_once "... and a test whose Linux target dies likewise" \
 		'lt_start x "$GKVER" 160' '$(lt_pid x)' "the Linux target x"
+	dies_at_once "... and one whose target dies just before its stop" \
+		'lt_start x "$GKVER" 160' '$(lt_pid x)' "the Linux target x" 'lt_stop x'
+	dies_at_once "... or just before a command to it" \
+		'lt_start x "$GKVER" 160' '$(lt_pid x)' "the Linux target x" 'lt_run x true'
 else
 	nok "introspector VM boots under KVM"
 fi
