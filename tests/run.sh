@@ -316,11 +316,10 @@ if has lab; then
 		for name in "${todo[@]}"; do
 			echo "# --- lab $k: $name"
 			out=${res[$name]} rc=${rcs[$name]} took=${secs[$name]}
-			deaths=1
+			lab_all_deaths=1
 			for try in 2 3 4 5; do
 				failed "$rc" "$out" || break
-				lab_died "$out" || deaths=0
-				lab_run_again "$try" "$deaths" || break
+				lab_next "$try" "$out" || break
 				left=$((budget - ($(date +%s) - begin) - $(ahead "$i")))
 				if [ "$(lab_limit "$name")" -gt "$left" ]; then
 					lab_unretried=$((lab_unretried + 1))
@@ -329,7 +328,7 @@ if has lab; then
 				fi
 				lab_retries=$((lab_retries + 1))
 				how=
-				lab_died "$out" && lab_deaths=$((lab_deaths + 1)) how=" (the lab host or a VM died)"
+				[ "$lab_death" = 1 ] && lab_deaths=$((lab_deaths + 1)) how=" (the lab host or a VM died)"
 				echo "# lab $k $name failed on run $((try - 1))$how; its output, then run $try:"
 				sed "s/^/# run $((try - 1)): /" <<<"$out"
 				t1=$SECONDS

@@ -39,3 +39,16 @@ lab_died() {
 lab_run_again() {
 	[ "$1" -le 3 ] || { [ "$2" = 1 ] && [ "$1" -le 5 ]; }
 }
+# lab_next RUN OUT: run RUN - 1 failed with output OUT; whether run RUN may
+# start. Sets lab_death (1: that run was a death) and keeps lab_all_deaths
+# (1 while every failed run of the test was; the caller sets it to 1
+# before the test's first retry).
+lab_next() {
+	lab_death=0
+	if lab_died "$2"; then
+		lab_death=1
+	else
+		lab_all_deaths=0
+	fi
+	lab_run_again "$1" "$lab_all_deaths"
+}

@@ -40,11 +40,13 @@ is "a passing line that names a VM is not a death" 1 lab_died "$okline"
 # runs RESULTS...: how many runs a test gets whose runs end as RESULTS
 # (death, check or pass), as tests/run.sh's loop runs them
 runs() {
-	local r=1 deaths=1 res
+	local r=1 res out
+	lab_all_deaths=1
 	for res in "$@"; do
 		[ "$res" = pass ] && break
-		[ "$res" = death ] || deaths=0
-		lab_run_again $((r + 1)) $deaths || break
+		out=$check
+		[ "$res" = death ] && out=$shut
+		lab_next $((r + 1)) "$out" || break
 		r=$((r + 1))
 	done
 	echo $r
