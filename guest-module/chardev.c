@@ -37,7 +37,15 @@
  * (status.c) or the window.
  *
  * Everything is unmapped on close and before reboot or kexec (a reboot
- * notifier). The file may only be used by the process that opened it.
+ * notifier): the next kernel must get plain RAM. A map may be under way
+ * when the notifier runs, so each file has a stopped flag that the
+ * notifier sets under the file's lock, and every map, and every chunk of
+ * a batch, checks it under that lock: whatever was mapped before is then
+ * unmapped, and nothing is mapped after. A window being set up (under
+ * mmap_lock, where the file's lock cannot be taken) has a lock of its own:
+ * the set-up checks the flag before each chunk it registers, and the
+ * notifier waits for it, then stops whatever window there is. The file
+ * may only be used by the process that opened it.
  */
 
 static LIST_HEAD(ctx_list);
@@ -56,12 +64,15 @@ static long window_one(struct kvmmem_ctx *ctx, const struct kvmi_map_mem_token *
 	hc = (struct kvmmem_hc_batch *)get_zeroed_page(GFP_KERNEL);
 	if (!hc)
 		return -ENOMEM;
-	mutex_lock(&ctx->lock);
+	ret = ctx_lock_live(ctx);
+	if (ret)
+		goto out_free;
 	if (map)
 		status_check(ctx);
 	ret = kvmmem_window_batch(ctx_window(ctx), ctx->mm, token, &ent, 1, map,
 				  hc, &done);
 	mutex_unlock(&ctx->lock);
+out_free:
 	free_page((unsigned long)hc);
 	return ret;
 }
@@ -132,7 +143,9 @@ static long ctx_batch(struct kvmmem_ctx *ctx, struct kvmmem_batch __user *ureq,
 			ret = -EFAULT;
 			break;
 		}
-		mutex_lock(&ctx->lock);
+		ret = ctx_lock_live(ctx);
+		if (ret)
+			break;
 		if (map)
 			status_check(ctx);
 		if (w)
@@ -177,6 +190,7 @@ static int kvmmem_open(struct inode *inode, struct file *file)
 	if (!ctx)
 		return -ENOMEM;
 	mutex_init(&ctx->lock);
+	mutex_init(&ctx->window_lock);
 	xa_init(&ctx->pages);
 
 	mutex_lock(&ctx_list_lock);
@@ -198,12 +212,22 @@ out_unlock:
 static int kvmmem_release(struct inode *inode, struct file *file)
 {
 	struct kvmmem_ctx *ctx = file->private_data;
+	struct kvmmem_window *w;
 
+	/*
+	 * Torn down while still on ctx_list, under ctx->lock: a reboot
+	 * notifier meanwhile waits for it, rather than return while this
+	 * close is still unmapping (a kexec would then stop it half done).
+	 */
+	kvmmem_pages_unmap_all(ctx);
+	mutex_lock(&ctx->lock);
+	w = ctx->window;
+	WRITE_ONCE(ctx->window, NULL);
+	kvmmem_window_release(w);
+	mutex_unlock(&ctx->lock);
 	mutex_lock(&ctx_list_lock);
 	list_del(&ctx->node);
 	mutex_unlock(&ctx_list_lock);
-	kvmmem_pages_unmap_all(ctx);
-	kvmmem_window_release(ctx->window);
 	xa_destroy(&ctx->pages);
 	mmdrop(ctx->mm);
 	kfree(ctx);
@@ -301,19 +325,27 @@ static int kvmmem_mmap(struct file *file, struct vm_area_struct *vma)
 		return kvmmem_status_mmap(vma);
 	if (current->mm != ctx->mm)
 		return -EPERM;
-	if (READ_ONCE(stopped))
-		return -ESHUTDOWN;
-	/* mmap_lock is held: ctx->lock nests the other way round */
+	/*
+	 * mmap_lock is held: ctx->lock nests the other way round, so the
+	 * set-up has a lock of its own, which the reboot notifier takes too.
+	 */
+	mutex_lock(&ctx->window_lock);
+	ret = -ESHUTDOWN;
+	if (READ_ONCE(ctx->stopped))
+		goto out_unlock;
+	ret = -EBUSY;
 	if (test_and_set_bit(0, &ctx->window_taken))
-		return -EBUSY;
-	ret = kvmmem_window_mmap(&w, vma);
+		goto out_unlock;
+	ret = kvmmem_window_mmap(&w, vma, &ctx->stopped);
 	if (ret) {
 		clear_bit(0, &ctx->window_taken);
-		return ret;
+		goto out_unlock;
 	}
 	/* pairs with the acquire in ctx_window() */
 	smp_store_release(&ctx->window, w);
-	return 0;
+out_unlock:
+	mutex_unlock(&ctx->window_lock);
+	return ret;
 }
 
 static const struct file_operations kvmmem_fops = {
@@ -344,9 +376,16 @@ static int kvmmem_reboot(struct notifier_block *nb, unsigned long action,
 	mutex_lock(&ctx_list_lock);
 	WRITE_ONCE(stopped, true);
 	list_for_each_entry(ctx, &ctx_list, node) {
-		kvmmem_pages_unmap_all(ctx);
+		/* a map or batch chunk after this one is refused */
 		mutex_lock(&ctx->lock);
+		WRITE_ONCE(ctx->stopped, true);
+		mutex_unlock(&ctx->lock);
+		kvmmem_pages_unmap_all(ctx);
+		/* a window being set up gives up, or is here whole */
+		mutex_lock(&ctx->lock);
+		mutex_lock(&ctx->window_lock);
 		kvmmem_window_stop(ctx_window(ctx));
+		mutex_unlock(&ctx->window_lock);
 		mutex_unlock(&ctx->lock);
 	}
 	mutex_unlock(&ctx_list_lock);

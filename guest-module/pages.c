@@ -228,7 +228,8 @@ static int check_map_args(u64 gpa, u64 gva)
  *
  * Takes ctx->lock.
  *
- * Return: 0 or a negative errno (-EEXIST: already mapped there).
+ * Return: 0 or a negative errno (-EEXIST: already mapped there,
+ * -ESHUTDOWN: the system is going down).
  */
 long kvmmem_pages_map(struct kvmmem_ctx *ctx, const struct kvmi_mem_map *req)
 {
@@ -243,7 +244,9 @@ long kvmmem_pages_map(struct kvmmem_ctx *ctx, const struct kvmi_mem_map *req)
 	if (!kp)
 		return -ENOMEM;
 
-	mutex_lock(&ctx->lock);
+	ret = ctx_lock_live(ctx);
+	if (ret)
+		goto out_free_page;
 	status_check(ctx);
 	ret = xa_insert(&ctx->pages, gva >> PAGE_SHIFT, kp, GFP_KERNEL);
 	if (ret) {
@@ -269,6 +272,7 @@ out_erase:
 	xa_erase(&ctx->pages, gva >> PAGE_SHIFT);
 out_unlock:
 	mutex_unlock(&ctx->lock);
+out_free_page:
 	free_new_page(kp);
 	return ret;
 }

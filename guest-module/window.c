@@ -42,14 +42,19 @@
  * each chunk is unregistered, which empties its slots on the host and gives
  * the frames ordinary memory back, and then freed. A chunk the host fails
  * to unregister may still show a target: it is never freed (quarantined).
+ * Before reboot the process may still hold the mapping: a fault in a chunk
+ * that is no longer registered gives SIGBUS. A PTE made before that (or by
+ * a fault racing with it) shows the chunk's own frames, which were zeroed
+ * when allocated: no stale bytes of this kernel.
  */
 
 #define SLOTS	KVMMEM_WINDOW_CHUNK_PAGES
 #define ORDER	9	/* KVMMEM_WINDOW_CHUNK */
 
 struct kvmmem_wchunk {
-	struct page *page;		/* first frame, or NULL if not ours */
-	bool registered;		/* the host backs it */
+	struct page *page;		/* first frame (NULL: not allocated) */
+	bool registered;		/* the host backs it (faults read it) */
+	bool kept;			/* the host kept it: never freed */
 	DECLARE_BITMAP(used, SLOTS);	/* taken (ctx lock) */
 	DECLARE_BITMAP(rw, SLOTS);	/* writable in the process */
 };
@@ -79,6 +84,9 @@ static vm_fault_t window_fault(struct vm_fault *vmf)
 	struct kvmmem_wchunk *c = slot_chunk(w, i, &idx);
 	pgprot_t prot = vma->vm_page_prot;
 
+	/* stopped for a reboot: the frames are no longer the host's window */
+	if (!READ_ONCE(c->registered))
+		return VM_FAULT_SIGBUS;
 	if (vmf->flags & FAULT_FLAG_WRITE) {
 		if (!test_bit(idx, c->rw))
 			return VM_FAULT_SIGBUS;
@@ -94,7 +102,7 @@ static vm_fault_t window_pfn_mkwrite(struct vm_fault *vmf)
 	unsigned long i = (vmf->address - vma->vm_start) >> PAGE_SHIFT, idx;
 	struct kvmmem_wchunk *c = slot_chunk(vma->vm_private_data, i, &idx);
 
-	return test_bit(idx, c->rw) ? 0 : VM_FAULT_SIGBUS;
+	return READ_ONCE(c->registered) && test_bit(idx, c->rw) ? 0 : VM_FAULT_SIGBUS;
 }
 
 static void window_close(struct vm_area_struct *vma)
@@ -133,14 +141,15 @@ static void window_stop(struct kvmmem_window *w)
 		c = &w->chunk[i];
 		if (!c->registered)
 			continue;
+		/* faults from here on give SIGBUS */
+		WRITE_ONCE(c->registered, false);
 		ret = kvmmem_hc_window(page_to_phys(c->page), false);
-		c->registered = false;
 		if (!ret)
 			continue;
 		atomic_long_add(SLOTS, quarantine_count);
 		pr_warn_ratelimited("host kept window chunk %pa (%d): quarantined\n",
 				    &(phys_addr_t){ page_to_phys(c->page) }, ret);
-		c->page = NULL;
+		c->kept = true;
 	}
 }
 
@@ -150,7 +159,7 @@ static void window_free(struct kvmmem_window *w)
 
 	window_stop(w);
 	for (i = 0; i < w->nr_chunks; i++)
-		if (w->chunk[i].page)
+		if (w->chunk[i].page && !w->chunk[i].kept)
 			__free_pages(w->chunk[i].page, ORDER);
 	kvfree(w);
 }
@@ -159,13 +168,16 @@ static void window_free(struct kvmmem_window *w)
  * kvmmem_window_mmap() - set up the window for a new mapping
  * @wp: where the file keeps its window; set on success
  * @vma: the mapping, at KVMMEM_WINDOW_OFFSET
+ * @stop: set when the system goes down; checked before each chunk
  *
  * The caller makes sure that only one mmap() of its file gets here.
  *
- * Return: 0, -EINVAL (length, private mapping), -ENOMEM, or the host's
- * refusal (-EOPNOTSUPP: no grant, or no host).
+ * Return: 0, -EINVAL (length, private mapping), -ENOMEM, -ESHUTDOWN (@stop
+ * was set: what was registered is unregistered, or quarantined if the host
+ * keeps it), or the host's refusal (-EOPNOTSUPP: no grant, or no host).
  */
-int kvmmem_window_mmap(struct kvmmem_window **wp, struct vm_area_struct *vma)
+int kvmmem_window_mmap(struct kvmmem_window **wp, struct vm_area_struct *vma,
+		       const bool *stop)
 {
 	unsigned long len = vma->vm_end - vma->vm_start, i;
 	struct kvmmem_window *w;
@@ -182,9 +194,12 @@ int kvmmem_window_mmap(struct kvmmem_window **wp, struct vm_area_struct *vma)
 	for (i = 0; i < w->nr_chunks; i++) {
 		struct page *page;
 
+		ret = -ESHUTDOWN;
+		if (READ_ONCE(*stop))
+			goto out_free;
 		ret = -ENOMEM;
-		page = alloc_pages(GFP_KERNEL | __GFP_RETRY_MAYFAIL | __GFP_NOWARN,
-				   ORDER);
+		page = alloc_pages(GFP_KERNEL | __GFP_RETRY_MAYFAIL | __GFP_NOWARN |
+				   __GFP_ZERO, ORDER);
 		if (!page)
 			goto out_free;
 		w->chunk[i].page = page;
@@ -219,7 +234,8 @@ void kvmmem_window_release(struct kvmmem_window *w)
  * kvmmem_window_stop() - unregister a window's chunks (reboot)
  * @w: the window, or NULL
  *
- * The memory stays allocated: the process may still map it.
+ * The memory stays allocated: the process may still map it, and a fault
+ * there now gives SIGBUS.
  */
 void kvmmem_window_stop(struct kvmmem_window *w)
 {

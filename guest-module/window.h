@@ -13,7 +13,8 @@ struct kvmmem_window;
 struct mm_struct;
 struct vm_area_struct;
 
-int kvmmem_window_mmap(struct kvmmem_window **wp, struct vm_area_struct *vma);
+int kvmmem_window_mmap(struct kvmmem_window **wp, struct vm_area_struct *vma,
+		       const bool *stop);
 bool kvmmem_window_slot(struct kvmmem_window *w, u64 gva);
 int kvmmem_window_batch(struct kvmmem_window *w, struct mm_struct *mm,
 			const struct kvmi_map_mem_token *token,

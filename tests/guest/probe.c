@@ -24,6 +24,7 @@
  *             address; both then unmap what was done
  *     missing map all, unmap N + 1 entries whose last one is not mapped
  *     limits  count 0 and KVMMEM_BATCH_MAX + 1
+ *     linger  map all, then keep the file 60 s
  *     kill K  a child maps N pages; it is killed (SIGKILL) after K ms
  *     bench   N single maps and unmaps, then one batch of each: times in us
  *   probe window TOKENFILE GPA N MODE [ARGS]  a window of N pages (whole
@@ -37,6 +38,11 @@
  *                 AVX store (vmovdqu), then read them
  *     refused R   try the map R times (each must fail); print how many did
  *     errors      the window's refusals, one line each (N: 1024)
+ *     linger      only the mmap(): print its result, keep the file 60 s
+ *     stop        wait for the reboot notifier (an unmap says ESHUTDOWN),
+ *                 then 1 s more, then read slot N, never touched before
+ *   probe memfree KB [halt]              wait (20 s at most) until MemFree has
+ *                                         fallen by KB; then halt the VM
  *
  * Copyright (C) 2026 The kvmmem authors
  */
@@ -51,6 +57,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/reboot.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -157,6 +164,10 @@ static int batch_cmd(int argc, char **argv, uint64_t gpa)
 		for (i = 0; i < n * PG && !r[i]; i++)
 			;
 		printf("%s\n", i == n * PG ? "zeros" : "not zeros");
+	} else if (!strcmp(mode, "linger")) {
+		/* keep the file open with whatever the batch mapped */
+		batch("map", tf, ent, n, 0);
+		nap(60000);
 	} else if (!strcmp(mode, "bad") || !strcmp(mode, "dup")) {
 		if (mode[0] == 'b')
 			ent[k].gpa += 8;
@@ -213,18 +224,26 @@ static void on_segv(int sig)
 }
 
 /* Write a byte at @p; the signal it got, or "OK". */
-static const char *try_write(volatile uint8_t *p)
+/* A write of 0x5a to @p, or a read of it into @b: "OK", "SIGBUS" or "SIGSEGV". */
+static const char *try_access(volatile uint8_t *p, uint8_t *b)
 {
 	int sig;
 
 	signal(SIGSEGV, on_segv);
 	signal(SIGBUS, on_segv);
 	sig = sigsetjmp(jb, 1);
-	if (!sig)
+	if (!sig && b)
+		*b = *p;
+	else if (!sig)
 		*p = 0x5a;
 	signal(SIGSEGV, SIG_DFL);
 	signal(SIGBUS, SIG_DFL);
 	return !sig ? "OK" : sig == SIGBUS ? "SIGBUS" : "SIGSEGV";
+}
+
+static const char *try_write(volatile uint8_t *p)
+{
+	return try_access(p, NULL);
 }
 
 static int is_pattern(const uint8_t *p)
@@ -292,6 +311,12 @@ static int window_cmd(int argc, char **argv, uint64_t gpa)
 
 	t0 = now_us();
 	w = window_map(len);
+	if (!strcmp(mode, "linger")) {
+		/* keep the file open, with whatever the mmap() left behind */
+		printf("window: %s\n", ename(w == MAP_FAILED ? errno : 0));
+		nap(60000);
+		return 0;
+	}
 	if (!ent || w == MAP_FAILED) {
 		printf("window: %s\n", ename(errno));
 		return 1;
@@ -343,6 +368,17 @@ static int window_cmd(int argc, char **argv, uint64_t gpa)
 			printf("%016" PRIx64 "\n", *k);
 			nap(100);
 		}
+	} else if (!strcmp(mode, "stop") && n < KVMMEM_WINDOW_CHUNK_PAGES) {
+		/* wait for the reboot notifier, then touch a slot never touched */
+		uint8_t *fresh = w + (size_t)n * PG, b = 0;
+
+		for (i = 0; i < 120000 && do_unmap(fresh) != ESHUTDOWN; i++)
+			nap(1);
+		printf("stopped: %s\n", i < 120000 ? "ESHUTDOWN" : "not in 120 s");
+		/* the unmap saw the module's flag; the notifier then stops each file */
+		nap(1000);
+		printf("a fresh slot after the stop: %s", try_access(fresh, &b));
+		printf(" %02x\n", b);
 	} else if (!strcmp(mode, "write") && argc > 7) {
 		volatile uint64_t *k = (uint64_t *)(w + strtoul(argv[6], NULL, 0) * PG);
 
@@ -381,6 +417,42 @@ static int window_cmd(int argc, char **argv, uint64_t gpa)
 	return 0;
 }
 
+static long memfree_kb(void)
+{
+	char line[128];
+	long kb = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemFree: %ld kB", &kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kb;
+}
+
+/*
+ * Wait until MemFree has fallen by @kb (a map under way allocates as it
+ * goes); then halt at once if @halt, so that the reboot notifier meets
+ * that map half done.
+ */
+static int memfree_cmd(long kb, int halt)
+{
+	long m0 = memfree_kb(), m = m0;
+	long long t0 = now_us();
+
+	while (m0 - m < kb && now_us() - t0 < 20000000LL)
+		m = memfree_kb();
+	printf("MemFree fell by %ld kB in %lld us\n", m0 - m, now_us() - t0);
+	if (halt) {
+		sync();
+		reboot(RB_HALT_SYSTEM);
+		printf("halt: %s\n", ename(errno));
+		return 1;
+	}
+	return m0 - m < kb;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "";
@@ -389,6 +461,8 @@ int main(int argc, char **argv)
 	int e, i, st;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (!strcmp(cmd, "memfree") && argc > 2)
+		return memfree_cmd(strtol(argv[2], NULL, 0), argc > 3 && !strcmp(argv[3], "halt"));
 	dev = open("/dev/kvmmem", O_RDWR | O_CLOEXEC);
 	if (dev < 0) {
 		printf("open: %s\n", ename(errno));

@@ -10,6 +10,7 @@
 #include <linux/mmu_notifier.h>
 #include <linux/module.h>
 #include <linux/pid.h>
+#include <linux/reboot.h>
 #include <linux/sched/mm.h>
 
 /**
@@ -30,6 +31,11 @@
  *   @ms, so that GUP in that mm waits while the test changes something
  *   GUP does not need the lock for (a memslot). Run insmod in the
  *   background.
+ * - mode=reboot (no @pid; for the introspector's kernel): a reboot
+ *   notifier of the lowest priority sleeps @ms, after kvmmem_guest's has
+ *   run. For @ms the kernel going down still runs processes, so a map
+ *   that was under way when kvmmem_guest unmapped everything gets its
+ *   chance to go on.
  *
  * The notifier stays until rmmod. stalls (read-only) counts the sleeps.
  */
@@ -45,13 +51,28 @@ module_param(ms, uint, 0444);
 MODULE_PARM_DESC(ms, "how long to stall, in milliseconds");
 static char *mode = "inval";
 module_param(mode, charp, 0444);
-MODULE_PARM_DESC(mode, "inval or mmaplock");
+MODULE_PARM_DESC(mode, "inval, mmaplock or reboot");
 static atomic_t stalls = ATOMIC_INIT(0);
 module_param_named(stalls, stalls.counter, int, 0444);
 MODULE_PARM_DESC(stalls, "stalls so far");
 
 static struct mm_struct *stall_mm;
 static struct mmu_notifier stall_mn;
+
+static int stall_reboot(struct notifier_block *nb, unsigned long action,
+			void *data)
+{
+	atomic_inc(&stalls);
+	pr_info("the reboot notifiers stalled for %u ms\n", ms);
+	msleep(ms);
+	pr_info("the reboot goes on\n");
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block stall_reboot_nb = {
+	.notifier_call = stall_reboot,
+	.priority = INT_MIN,
+};
 
 static int stall_start(struct mmu_notifier *mn,
 		       const struct mmu_notifier_range *range)
@@ -88,9 +109,12 @@ static struct mm_struct *mm_of(int nr)
 
 static int __init stall_init(void)
 {
-	struct mm_struct *mm = mm_of(pid);
+	struct mm_struct *mm;
 	int ret = 0;
 
+	if (!strcmp(mode, "reboot"))
+		return register_reboot_notifier(&stall_reboot_nb);
+	mm = mm_of(pid);
 	if (!mm)
 		return -ESRCH;
 	if (!strcmp(mode, "mmaplock")) {
@@ -117,6 +141,8 @@ out_mmput:
 
 static void __exit stall_exit(void)
 {
+	if (!strcmp(mode, "reboot"))
+		unregister_reboot_notifier(&stall_reboot_nb);
 	if (!stall_mm)
 		return;
 	mmu_notifier_unregister(&stall_mn, stall_mm);
