@@ -763,8 +763,14 @@ static void map_sync_work(struct work_struct *work)
 
 	since = xchg(&m->inval_ns, 0);
 	mutex_lock(&kvmmem_lock);
-	/* unmapped, revoked, or the target is going */
-	if (hlist_unhashed(&m->hnode) || !m->page || !mmget_not_zero(tmm))
+	/*
+	 * Unmapped, revoked, or the target is going. A grant that ended while
+	 * the introspector's mm was already gone (its exit, before the
+	 * release or the reaper unlinks the mapping) leaves the page pinned
+	 * but no grant: nothing to follow then either.
+	 */
+	if (hlist_unhashed(&m->hnode) || !m->grant || !m->page ||
+	    !mmget_not_zero(tmm))
 		goto out_unlock;
 	mmu_interval_read_begin(&m->tnotif);
 	ret = kvmmem_hold(tmm, m->thva, 1, m->writable, &page);
