@@ -82,12 +82,19 @@ load_kvm() {
 # shutdown exit (SVM's 0x7f; VMX's triple-fault exit is 2) and resets the
 # vCPU. Trace those exits, with the RIP, for vm_deaths.
 TRACE=/sys/kernel/tracing
+# With KVMMEM_LAB_TRACE_FAULTS=1 (by hand, to study a death) the nested
+# page faults and the exceptions injected are traced too, and vm_deaths
+# prints the dying vCPU's last events.
 trace_shutdowns() {
 	local e=$TRACE/events/kvm/kvm_exit code=2
 
 	[ -d "$e" ] || return 0
 	grep -qw svm /proc/cpuinfo && code=127
 	echo "exit_reason == $code" >"$e/filter" && echo 1 >"$e/enable"
+	[ "${KVMMEM_LAB_TRACE_FAULTS:-0}" = 1 ] || return 0
+	echo 16384 >"$TRACE/buffer_size_kb"
+	echo 1 >"$TRACE/events/kvm/kvm_inj_exception/enable"
+	echo 1 >"$TRACE/events/kvm/kvm_page_fault/enable"
 }
 # vm_deaths: the traced shutdown exits, each with the symbol of its RIP in
 # the introspector's kernel (it boots with nokaslr)
@@ -97,14 +104,18 @@ vm_deaths() {
 	grep -a 'kvm_exit:' "$TRACE/trace" 2>/dev/null | tail -n 3 | while read -r l; do
 		rip=$(sed -n 's/.* rip 0x\([0-9a-f]*\).*/\1/p' <<<"$l")
 		echo "# shutdown exit (a triple fault): $l${rip:+ [$(sym_of "$rip")]}"
+		[ "${KVMMEM_LAB_TRACE_FAULTS:-0}" = 1 ] || continue
+		grep -a -B 40 -F "$l" "$TRACE/trace" | grep -a -F "${l%% *}" |
+			sed 's/^ */# before it: /'
 	done
 }
 # sym_of HEX: the kernel symbol at or below address HEX of a nokaslr
 # introspector: the lab host runs the same kernel, so its kallsyms shifted
-# by its own KASLR offset (Debian's System.map is a stub)
+# by its own KASLR offset (Debian's System.map is a stub); "user" for a user address
 sym_of() {
 	local text
 
+	case $1 in ffff*) ;; *) echo "user"; return ;; esac
 	[ "$GKVER" = "$KVER" ] || { echo "?"; return; }
 	text=$(awk '$3 == "_text" { print $1; exit }' /proc/kallsyms)
 	sort /proc/kallsyms | awk -v r="$(printf '%016x' $((0x$1 - 0xffffffff81000000 + 0x$text)))" \
