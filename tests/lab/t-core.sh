@@ -479,6 +479,11 @@ else
 	wait_until 90 '[ "$(grep -c "System halted" "$LAB/intro-console.log")" -gt "$halted" ]' ||
 		diag "the introspector did not say 'System halted' in 90 s"
 	diag "$(tr '\n' ' ' < "$S/halt.log") | window: $(tr '\n' ' ' < "$S/wmap.log") | batch: $(tr '\n' ' ' < "$S/batch.log")"
+	# the checks below would also pass if both maps had ended before the
+	# halt: show that the notifier met them under way
+	expect "the halt came while the window's set-up and the batch were under way (both refused)" \
+		"window: ESHUTDOWN|map: ESHUTDOWN" \
+		"$(head -n 1 "$S/wmap.log")|$(head -n 1 "$S/batch.log" | sed 's/ done=.*//')"
 	expect "on halt the guest's reboot notifier unmaps every page through the host, the batch's under way too" \
 		"$live0" "$(stat_of live_maps)"
 	check "... the held page among them" test "$(stat_of unmaps)" -gt "$unmaps"
