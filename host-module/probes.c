@@ -170,8 +170,10 @@ static int reset_pre(struct kprobe *p, struct pt_regs *regs)
 					!kvmmem_stat_read(KVMMEM_STAT_CHUNKS)))
 		return 0;
 	w = kvmmem_vm_work_alloc(vcpu->kvm, sizeof(*w), reset_fn);
-	if (w && !kvmmem_vm_work_queue(w))
+	if (w) {
+		kvmmem_vm_work_queue(w);
 		kvmmem_stat_inc(KVMMEM_STAT_RESETS);
+	}
 	return 0;
 }
 
@@ -196,13 +198,18 @@ static struct kprobe reset_kp = {
  * Its handler is atomic: it queues task work on the current thread. A file
  * is released from task work of the close, and what task work queues is
  * run in the same pass, so ours runs before the thread returns to user
- * space, before the VMM can create the next VM. The work ends every
- * grant of the VM, as target or as introspector ("VM released"), then
- * forgets everything kept for it as an introspector: its mappings and
- * window chunks are unmapped (RAM restored, when we run in its VMM) or else
- * left revoked and taken out of the tables, it leaves the known VMs
- * (known.c), and its status page is dropped. Nothing keyed by the VM's
- * address survives it.
+ * space, before the VMM can create the next VM. A file whose last
+ * reference a kernel thread drops (an io_uring fixed file, when its ring
+ * is torn down) is released in that thread: the work then runs on a
+ * worker, with the VMM's mm (vmwork.c), soon but with the VMM not held
+ * meanwhile.
+ *
+ * The work ends every grant of the VM, as target or as introspector ("VM
+ * released"), then forgets everything kept for it as an introspector: its
+ * mappings and window chunks are unmapped (RAM restored, when we run in
+ * its VMM) or else left revoked and taken out of the tables, it leaves the
+ * known VMs (known.c), and its status page is dropped. Nothing keyed by the
+ * VM's address survives it.
  *
  * The grants end through end.c. The handler does nothing while no grant,
  * mapping, chunk or status page exists. vCPU files may outlive the VM
@@ -239,12 +246,14 @@ static int release_pre(struct kprobe *p, struct pt_regs *regs)
 	if (!anything_kept())
 		return 0;
 	w = kvmmem_vm_work_alloc(kvm, sizeof(*w), release_fn);
-	if (!w || kvmmem_vm_work_queue(w)) {
-		/* its process is going: the reaper ends what is left */
-		pr_warn_ratelimited("%s: VM released; left to the reaper\n",
+	if (!w) {
+		pr_warn_ratelimited("%s: VM released, no memory to act on it; left to the reaper\n",
 				    kvm->stats_id);
 		return 0;
 	}
+	if (!kvmmem_vm_work_queue(w))
+		pr_info_ratelimited("%s: VM released by a kernel thread; a worker acts on it\n",
+				    kvm->stats_id);
 	kvmmem_stat_inc(KVMMEM_STAT_RELEASES);
 	return 0;
 }
@@ -264,9 +273,12 @@ int kvmmem_probes_init(void)
 {
 	int ret;
 
-	ret = kvmmem_probe_arm(&reset_kp);
+	ret = kvmmem_vm_work_init();
 	if (ret)
 		return ret;
+	ret = kvmmem_probe_arm(&reset_kp);
+	if (ret)
+		goto out_wq;
 	ret = kvmmem_probe_arm(&commit_kp);
 	if (ret)
 		goto out_reset;
@@ -279,17 +291,21 @@ out_commit:
 	unregister_kprobe(&commit_kp);
 out_reset:
 	unregister_kprobe(&reset_kp);
+out_wq:
+	kvmmem_vm_work_uninit();
 	return ret;
 }
 
 /**
  * kvmmem_probes_uninit() - remove the probes
  *
- * Queued task work holds a module reference until it has run.
+ * Queued work holds a module reference until it has run; a work on the
+ * workqueue may still be returning, which its end waits for.
  */
 void kvmmem_probes_uninit(void)
 {
 	unregister_kprobe(&release_kp);
 	unregister_kprobe(&commit_kp);
 	unregister_kprobe(&reset_kp);
+	kvmmem_vm_work_uninit();
 }

@@ -5,9 +5,12 @@
  * Copyright (C) 2026 The kvmmem authors
  */
 #include <linux/kprobes.h>
+#include <linux/kthread.h>
 #include <linux/kvm_host.h>
 #include <linux/module.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
+#include <linux/workqueue.h>
 
 #include "vmwork.h"
 
@@ -22,15 +25,48 @@
  * thread returns to user space, so before the VMM can act on the change,
  * with the VMM's mm as current->mm.
  *
+ * A kernel thread never returns to user space, so task work queued on it
+ * never runs (fput() itself defers a kernel thread's last close to a
+ * worker rather than use its task work). A VM file's last reference can
+ * be dropped there: a VMM that leaves its VM file in an io_uring fixed-file
+ * table and closes the ring has it released by the ring's teardown worker.
+ * So does a thread past its last task work. The work then goes to a
+ * workqueue of ours instead, which runs it with the VM's mm borrowed
+ * (kthread_use_mm()) while the VMM's process lives: the work finds the
+ * VMM's mm as current->mm, as on the VMM's thread, and gives the VMM its
+ * RAM back in the same way. Only the ordering is weaker: the VMM is not
+ * held while the worker runs.
+ *
  * A work holds a reference on its VM and on this module until it has run,
  * so neither goes away under it; kvmmem_vm_work_done() drops both. A
- * handler that cannot queue (no memory, a thread past its last task work)
- * drops everything and leaves the VM to the reaper.
+ * handler that cannot allocate its work (GFP_ATOMIC) drops everything and
+ * leaves the VM to the reaper.
  *
  * At load, kvmmem_probe_arm() places a probe and checks that it is armed:
  * a probe that is registered but disabled would never fire, and the module
  * refuses to load rather than run without it.
  */
+
+static struct workqueue_struct *vm_wq;
+
+/* A work that a thread could not take, run with its VM's mm when it has one. */
+static void vm_work_fn(struct work_struct *work)
+{
+	struct kvmmem_vm_work *w = container_of(work, struct kvmmem_vm_work,
+						work);
+	struct mm_struct *mm = w->kvm->mm;
+
+	if (!mmget_not_zero(mm))
+		mm = NULL;
+	if (mm)
+		kthread_use_mm(mm);
+	/* frees @w and drops its references; vm_wq's end waits for us */
+	w->cb.func(&w->cb);
+	if (mm) {
+		kthread_unuse_mm(mm);
+		mmput(mm);
+	}
+}
 
 /**
  * kvmmem_vm_work_alloc() - allocate task work about a VM, in a probe handler
@@ -69,20 +105,20 @@ out_module:
  * kvmmem_vm_work_queue() - queue the work on the current thread
  * @w: from kvmmem_vm_work_alloc()
  *
- * On failure the work is freed and its references dropped.
+ * A kernel thread, or a thread that takes no more task work, gets none: the
+ * work goes to vm_wq, where it runs soon, with the VM's mm.
  *
- * Return: 0 or the negative errno of task_work_add().
+ * Return: true if the work runs on the current thread before it returns to
+ * user space, false if it went to the workqueue.
  */
-int kvmmem_vm_work_queue(struct kvmmem_vm_work *w)
+bool kvmmem_vm_work_queue(struct kvmmem_vm_work *w)
 {
-	int ret = task_work_add(current, &w->cb, TWA_RESUME);
-
-	if (ret) {
-		kvm_put_kvm_no_destroy(w->kvm);
-		kfree(w);
-		module_put(THIS_MODULE);
-	}
-	return ret;
+	if (!(current->flags & PF_KTHREAD) &&
+	    !task_work_add(current, &w->cb, TWA_RESUME))
+		return true;
+	INIT_WORK(&w->work, vm_work_fn);
+	queue_work(vm_wq, &w->work);
+	return false;
 }
 
 /**
@@ -94,6 +130,28 @@ void kvmmem_vm_work_done(struct kvmmem_vm_work *w)
 	kvm_put_kvm(w->kvm);
 	kfree(w);
 	module_put(THIS_MODULE);
+}
+
+/**
+ * kvmmem_vm_work_init() - create the workqueue for works no thread can take
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int kvmmem_vm_work_init(void)
+{
+	vm_wq = alloc_workqueue("kvmmem_vm_work", WQ_UNBOUND, 0);
+	return vm_wq ? 0 : -ENOMEM;
+}
+
+/**
+ * kvmmem_vm_work_uninit() - wait for the works on the workqueue to return
+ *
+ * Call it once the probes are gone. A work drops its module reference as
+ * its last step; destroying the workqueue waits for it to return.
+ */
+void kvmmem_vm_work_uninit(void)
+{
+	destroy_workqueue(vm_wq);
 }
 
 /**
