@@ -70,6 +70,8 @@ struct slot_work {
 	bool rw_only;
 };
 
+static_assert(sizeof(struct slot_work) <= KVMMEM_VM_WORK_MAX);
+
 static void slot_fn(struct callback_head *cb)
 {
 	struct slot_work *w = container_of(cb, struct slot_work, vw.cb);
@@ -105,8 +107,11 @@ static int commit_pre(struct kprobe *p, struct pt_regs *regs)
 	      !(old->flags & KVM_MEM_LOG_DIRTY_PAGES)))
 		return 0;
 	w = kvmmem_vm_work_alloc(kvm, sizeof(*w), slot_fn);
-	if (!w)
+	if (!w) {
+		pr_err_ratelimited("%s: memslot at gfn %#llx changed, no memory to revoke its mappings\n",
+				   kvm->stats_id, old->base_gfn);
 		return 0;
+	}
 	w->gfn = old->base_gfn;
 	w->npages = old->npages;
 	w->hva = old->userspace_addr;
@@ -170,10 +175,13 @@ static int reset_pre(struct kprobe *p, struct pt_regs *regs)
 					!kvmmem_stat_read(KVMMEM_STAT_CHUNKS)))
 		return 0;
 	w = kvmmem_vm_work_alloc(vcpu->kvm, sizeof(*w), reset_fn);
-	if (w) {
-		kvmmem_vm_work_queue(w);
-		kvmmem_stat_inc(KVMMEM_STAT_RESETS);
+	if (!w) {
+		pr_err_ratelimited("%s: vCPU reset, no memory to unmap its mappings\n",
+				   vcpu->kvm->stats_id);
+		return 0;
 	}
+	kvmmem_vm_work_queue(w);
+	kvmmem_stat_inc(KVMMEM_STAT_RESETS);
 	return 0;
 }
 

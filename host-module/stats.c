@@ -58,6 +58,7 @@ static const char * const stat_names[KVMMEM_STAT_NR] = {
 	[KVMMEM_STAT_RELEASES]		= "vm_releases",
 	[KVMMEM_STAT_HOLD_RETRIES]	= "hold_retries",
 	[KVMMEM_STAT_HC_UNKNOWN]	= "hypercalls_unknown_vm",
+	[KVMMEM_STAT_VM_WORK_RESERVED]	= "vm_works_reserved",
 };
 
 /* Failures by reason: the errno a refused or failed call answered. */

@@ -35,6 +35,7 @@ enum kvmmem_stat {
 	KVMMEM_STAT_RELEASES,		/* VMs released while we kept something */
 	KVMMEM_STAT_HOLD_RETRIES,	/* holds taken again: an invalidation overlapped */
 	KVMMEM_STAT_HC_UNKNOWN,		/* of HC_SEEN: from VMs not known, no lock */
+	KVMMEM_STAT_VM_WORK_RESERVED,	/* probe works taken from the reserve */
 	KVMMEM_STAT_NR
 };
 

@@ -4,6 +4,8 @@
  *
  * Copyright (C) 2026 The kvmmem authors
  */
+#include <linux/bitops.h>
+#include <linux/debugfs.h>
 #include <linux/kprobes.h>
 #include <linux/kthread.h>
 #include <linux/kvm_host.h>
@@ -12,6 +14,7 @@
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 
+#include "stats.h"
 #include "vmwork.h"
 
 /**
@@ -38,16 +41,59 @@
  * held while the worker runs.
  *
  * A work holds a reference on its VM and on this module until it has run,
- * so neither goes away under it; kvmmem_vm_work_done() drops both. A
- * handler that cannot allocate its work (GFP_ATOMIC) drops everything and
- * leaves the VM to the reaper.
+ * so neither goes away under it; kvmmem_vm_work_done() drops both.
+ *
+ * A handler cannot sleep, so it allocates with GFP_ATOMIC, which can fail.
+ * A work that is lost would be a revocation lost: a reset introspector
+ * whose next kernel writes into the target, a memslot gone whose pages are
+ * still mapped. So a failed allocation takes a work from a reserve set
+ * aside at load (VM_WORK_RESERVE of them, each up to KVMMEM_VM_WORK_MAX
+ * bytes), which goes back when the work is done. Only with the reserve
+ * empty too, that many works in flight at once with the allocator failing,
+ * does a handler drop its event (and log it); the reaper then still ends
+ * what belongs to processes that have gone. debugfs kvmmem/fail_vm_works
+ * makes that many allocations fail, for the tests.
  *
  * At load, kvmmem_probe_arm() places a probe and checks that it is armed:
  * a probe that is registered but disabled would never fire, and the module
  * refuses to load rather than run without it.
  */
 
+#define VM_WORK_RESERVE	32
+
 static struct workqueue_struct *vm_wq;
+
+/* works for when GFP_ATOMIC fails; a set bit in reserve_used is taken */
+static union reserve_slot {
+	struct kvmmem_vm_work w;
+	u8 bytes[KVMMEM_VM_WORK_MAX];
+} reserve[VM_WORK_RESERVE];
+static DECLARE_BITMAP(reserve_used, VM_WORK_RESERVE);
+static atomic_t fail_allocs = ATOMIC_INIT(0);	/* debugfs: fail_vm_works */
+
+static void *reserve_get(void)
+{
+	unsigned int i;
+
+	do {
+		i = find_first_zero_bit(reserve_used, VM_WORK_RESERVE);
+		if (i >= VM_WORK_RESERVE)
+			return NULL;
+	} while (test_and_set_bit(i, reserve_used));
+	memset(&reserve[i], 0, sizeof(reserve[i]));
+	kvmmem_stat_inc(KVMMEM_STAT_VM_WORK_RESERVED);
+	return &reserve[i];
+}
+
+static void work_free(struct kvmmem_vm_work *w)
+{
+	union reserve_slot *r = container_of(w, union reserve_slot, w);
+
+	if (r >= reserve && r < reserve + VM_WORK_RESERVE)
+		clear_bit(r - reserve, reserve_used);
+	else
+		kfree(w);
+}
 
 /* A work that a thread could not take, run with its VM's mm when it has one. */
 static void vm_work_fn(struct work_struct *work)
@@ -72,22 +118,27 @@ static void vm_work_fn(struct work_struct *work)
  * kvmmem_vm_work_alloc() - allocate task work about a VM, in a probe handler
  * @kvm: the VM
  * @size: size of the caller's structure, which starts with a
- *	&struct kvmmem_vm_work
+ *	&struct kvmmem_vm_work; at most KVMMEM_VM_WORK_MAX
  * @fn: what the work runs; it ends with kvmmem_vm_work_done()
  *
- * Atomic context. Takes a reference on @kvm and on the module.
+ * Atomic context. Takes a reference on @kvm and on the module. When the
+ * allocation fails, the work comes from the reserve.
  *
  * Return: the zeroed work, or NULL (nothing taken).
  */
 void *kvmmem_vm_work_alloc(struct kvm *kvm, size_t size, task_work_func_t fn)
 {
-	struct kvmmem_vm_work *w;
+	struct kvmmem_vm_work *w = NULL;
 
-	if (!try_module_get(THIS_MODULE))
+	if (WARN_ON_ONCE(size > KVMMEM_VM_WORK_MAX) ||
+	    !try_module_get(THIS_MODULE))
 		return NULL;
 	if (!kvm_get_kvm_safe(kvm))
 		goto out_module;
-	w = kzalloc(size, GFP_ATOMIC);
+	if (!atomic_add_unless(&fail_allocs, -1, 0))
+		w = kzalloc(size, GFP_ATOMIC | __GFP_NOWARN);
+	if (!w)
+		w = reserve_get();
 	if (!w)
 		goto out_put;
 	w->kvm = kvm;
@@ -128,19 +179,27 @@ bool kvmmem_vm_work_queue(struct kvmmem_vm_work *w)
 void kvmmem_vm_work_done(struct kvmmem_vm_work *w)
 {
 	kvm_put_kvm(w->kvm);
-	kfree(w);
+	work_free(w);
 	module_put(THIS_MODULE);
 }
 
 /**
  * kvmmem_vm_work_init() - create the workqueue for works no thread can take
  *
+ * Also publishes debugfs kvmmem/fail_vm_works (root only): writing N makes
+ * the next N allocations of a work fail, so that they come from the
+ * reserve.
+ *
  * Return: 0 or -ENOMEM.
  */
 int kvmmem_vm_work_init(void)
 {
 	vm_wq = alloc_workqueue("kvmmem_vm_work", WQ_UNBOUND, 0);
-	return vm_wq ? 0 : -ENOMEM;
+	if (!vm_wq)
+		return -ENOMEM;
+	debugfs_create_atomic_t("fail_vm_works", 0600, kvmmem_debugfs_dir(),
+				&fail_allocs);
+	return 0;
 }
 
 /**

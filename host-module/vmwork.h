@@ -9,6 +9,9 @@
 struct kprobe;
 struct kvm;
 
+/* the largest work a probe may allocate (vmwork.c keeps a reserve of them) */
+#define KVMMEM_VM_WORK_MAX	256
+
 /**
  * struct kvmmem_vm_work - work for a VMM thread, about one of its VMs
  * @cb: the task work; its func is what the work does, on either path
