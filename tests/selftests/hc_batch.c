@@ -93,11 +93,10 @@ int main(void)
 	kt_fill(tgt.ram + W, 0x2000, 3);
 	if (kt_vm_create(&in, 64, true))
 		kt_bail("the introspector VM: %s", strerror(errno));
-	kt_vcpu_start(&in, guest_code);
 	if (kt_grant(&tgt, &in, KVMMEM_GRANT_WRITE, 0, 0, 0, 0, &tok, NULL))
 		kt_bail("a read-write grant: %s", strerror(errno));
 	kt_to_guest(&in, &tok, sizeof(tok));
-	kt_ok(!kt_guest_run(&in, host_step), "the guest code ran to its end");
+	kt_run(&in, guest_code, host_step);
 	kt_vm_destroy(&in);
 	kt_vm_destroy(&tgt);
 	return kt_done();

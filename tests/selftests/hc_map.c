@@ -268,9 +268,7 @@ int main(void)
 	for (i = 0; i < ARRAY_SIZE(reasons); i++)
 		stats = stats && !kt_stat(reasons[i], &before[i]);
 
-	kt_vcpu_start(&in, guest_code);
-	ret = kt_guest_run(&in, host_step);
-	kt_ok(!ret, "the guest code ran to its end");
+	kt_run(&in, guest_code, host_step);
 	grant_ioctl_checks();
 
 	if (!stats) {

@@ -65,14 +65,6 @@ static void guest_code(void)
 
 static struct kt_vm tgt, in;
 
-static u64 stat_or_zero(const char *name)
-{
-	u64 v = 0;
-
-	kt_stat(name, &v);
-	return v;
-}
-
 /* make the next allocation of a probe's work fail */
 static void fail_next(void)
 {
@@ -98,9 +90,9 @@ static bool fail_used(void)
 static void vcpu_reset(struct kt_vm *vm)
 {
 	struct kvm_regs saved, regs;
-	u64 res0 = stat_or_zero("vm_works_reserved");
-	u64 resets0 = stat_or_zero("resets");
-	u64 live0 = stat_or_zero("live_maps");
+	u64 res0 = kt_stat_or_zero("vm_works_reserved");
+	u64 resets0 = kt_stat_or_zero("resets");
+	u64 live0 = kt_stat_or_zero("live_maps");
 
 	if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &saved))
 		kt_bail("KVM_GET_REGS: %s", strerror(errno));
@@ -111,10 +103,10 @@ static void vcpu_reset(struct kt_vm *vm)
 	if (ioctl(vm->vcpu_fd, KVM_SET_REGS, &regs))
 		kt_bail("KVM_SET_REGS: %s", strerror(errno));
 	kt_ok(fail_used(), "reset: the work's allocation failed (injected)");
-	kt_ok(stat_or_zero("vm_works_reserved") == res0 + 1 &&
-	      stat_or_zero("resets") == resets0 + 1,
+	kt_ok(kt_stat_or_zero("vm_works_reserved") == res0 + 1 &&
+	      kt_stat_or_zero("resets") == resets0 + 1,
 	      "reset: its work came from the reserve and ran");
-	kt_ok(stat_or_zero("live_maps") == live0 - 1 && !*(u64 *)(in.ram + IPAGE),
+	kt_ok(kt_stat_or_zero("live_maps") == live0 - 1 && !*(u64 *)(in.ram + IPAGE),
 	      "reset: the introspector's page was unmapped, its VMM's RAM is back (zero)");
 	/* the guest goes on where it was */
 	if (ioctl(vm->vcpu_fd, KVM_SET_REGS, &saved))
@@ -124,13 +116,13 @@ static void vcpu_reset(struct kt_vm *vm)
 static void delete_slot(void)
 {
 	struct kvm_userspace_memory_region mr = { .slot = 1, .guest_phys_addr = SLOT };
-	u64 res0 = stat_or_zero("vm_works_reserved");
+	u64 res0 = kt_stat_or_zero("vm_works_reserved");
 
 	fail_next();
 	if (ioctl(tgt.fd, KVM_SET_USER_MEMORY_REGION, &mr))
 		kt_bail("deleting the target's memslot: %s", strerror(errno));
 	kt_ok(fail_used(), "memslot: the work's allocation failed (injected)");
-	kt_ok(stat_or_zero("vm_works_reserved") == res0 + 1,
+	kt_ok(kt_stat_or_zero("vm_works_reserved") == res0 + 1,
 	      "memslot: its work came from the reserve");
 	kt_ok(*(u64 *)(in.ram + IPAGE2) == REVOKED,
 	      "memslot: the page mapped from it reads the revoked pattern in the VMM too");
@@ -138,17 +130,17 @@ static void delete_slot(void)
 
 static void vm_release(void)
 {
-	u64 res0 = stat_or_zero("vm_works_reserved");
-	u64 ended0 = stat_or_zero("grants_ended");
+	u64 res0 = kt_stat_or_zero("vm_works_reserved");
+	u64 ended0 = kt_stat_or_zero("grants_ended");
 
 	fail_next();
 	/* a close's release, and the probe's work, run before close() returns */
 	close(in.fd);
 	in.fd = -1;
 	kt_ok(fail_used(), "release: the work's allocation failed (injected)");
-	kt_ok(stat_or_zero("vm_works_reserved") == res0 + 1,
+	kt_ok(kt_stat_or_zero("vm_works_reserved") == res0 + 1,
 	      "release: its work came from the reserve");
-	kt_ok(stat_or_zero("grants_ended") == ended0 + 1 && !*(u64 *)(in.ram + IPAGE3),
+	kt_ok(kt_stat_or_zero("grants_ended") == ended0 + 1 && !*(u64 *)(in.ram + IPAGE3),
 	      "release: the grant ended, the VMM's RAM under its page is back (zero)");
 }
 
@@ -171,7 +163,6 @@ int main(void)
 {
 	u8 *slot;
 	u64 v;
-	int ret;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	kt_open_host();
@@ -195,9 +186,7 @@ int main(void)
 	kt_to_guest(&in, &want, sizeof(want));
 	kt_to_guest(&in, &want_slot, sizeof(want_slot));
 
-	kt_vcpu_start(&in, guest_code);
-	ret = kt_guest_run(&in, host_step);
-	kt_ok(!ret, "the guest code ran to its end");
+	kt_run(&in, guest_code, host_step);
 
 	kt_vm_destroy(&in);
 	kt_vm_destroy(&tgt);

@@ -110,8 +110,7 @@ int main(void)
 	want = *(u64 *)hi;
 	if (kt_vm_create(&in, 64, true))
 		kt_bail("the introspector VM: %s", strerror(errno));
-	kt_vcpu_start(&in, guest_code);
-	kt_ok(!kt_guest_run(&in, host_step), "the guest code ran to its end");
+	kt_run(&in, guest_code, host_step);
 	kt_vm_destroy(&in);
 	kt_vm_destroy(&tgt);
 	return kt_done();

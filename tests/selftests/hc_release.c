@@ -85,14 +85,6 @@ static long module_refs(void)
 	return n;
 }
 
-static u64 stat_or_zero(const char *name)
-{
-	u64 v = 0;
-
-	kt_stat(name, &v);
-	return v;
-}
-
 static long ref0;		/* the module's references before the map */
 static u64 ended0, rel0, live0, chunks0;
 
@@ -124,9 +116,9 @@ static bool released(void)
 	int i;
 
 	for (i = 0; i < WAIT_MS / 50; i++) {
-		if (stat_or_zero("grants_ended") > ended0 &&
-		    stat_or_zero("live_maps") == live0 &&
-		    stat_or_zero("window_chunks") == chunks0 &&
+		if (kt_stat_or_zero("grants_ended") > ended0 &&
+		    kt_stat_or_zero("live_maps") == live0 &&
+		    kt_stat_or_zero("window_chunks") == chunks0 &&
 		    module_refs() == ref0)
 			return true;
 		nanosleep(&ts, NULL);
@@ -148,7 +140,7 @@ static void host_step(struct kt_vm *vm, u64 stage)
 	kt_ok(done,
 	      "within %d ms: the grant ended, the mapping and the chunk were dropped, the module's references came back (%ld, want %ld)",
 	      WAIT_MS, module_refs(), ref0);
-	kt_ok(stat_or_zero("vm_releases") > rel0,
+	kt_ok(kt_stat_or_zero("vm_releases") > rel0,
 	      "the host module saw the release (vm_releases)");
 	kt_ok(memcmp(in.ram + IPAGE, tgt.ram + M, 4096) &&
 	      !*(u64 *)(in.ram + IPAGE) && !*(u64 *)(in.ram + WCHUNK),
@@ -157,8 +149,6 @@ static void host_step(struct kt_vm *vm, u64 stage)
 
 int main(void)
 {
-	int ret;
-
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	kt_open_host();
 	if (kt_vm_create(&tgt, 64, false) || kt_vm_create(&in, 64, true))
@@ -180,9 +170,7 @@ int main(void)
 	kt_to_guest(&in, &want, sizeof(want));
 	kt_to_guest(&in, &want2, sizeof(want2));
 
-	kt_vcpu_start(&in, guest_code);
-	ret = kt_guest_run(&in, host_step);
-	kt_ok(!ret, "the guest code ran to its end");
+	kt_run(&in, guest_code, host_step);
 
 	kt_vm_destroy(&in);
 	kt_vm_destroy(&tgt);

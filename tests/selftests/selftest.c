@@ -303,6 +303,21 @@ int kt_guest_run(struct kt_vm *vm, void (*sync)(struct kt_vm *, u64))
 }
 
 /**
+ * kt_run() - run a guest function to its end, as a check
+ * @vm: the VM
+ * @fn: the guest function (kt_vcpu_start())
+ * @sync: as for kt_guest_run()
+ *
+ * Prints the check "the guest code ran to its end".
+ */
+void kt_run(struct kt_vm *vm, void (*fn)(void),
+	    void (*sync)(struct kt_vm *, u64))
+{
+	kt_vcpu_start(vm, fn);
+	kt_ok(!kt_guest_run(vm, sync), "the guest code ran to its end");
+}
+
+/**
  * kt_fill() - a pattern that differs from page to page
  * @p: the bytes
  * @len: how many
@@ -405,6 +420,20 @@ int kt_stat(const char *name, u64 *val)
 	}
 	fclose(f);
 	return ret;
+}
+
+/**
+ * kt_stat_or_zero() - a counter of the host module's debugfs stats file
+ * @name: its name
+ *
+ * Return: its value, or 0 when debugfs or the counter is missing.
+ */
+u64 kt_stat_or_zero(const char *name)
+{
+	u64 v = 0;
+
+	kt_stat(name, &v);
+	return v;
 }
 
 /* --- TAP ------------------------------------------------------------------ */

@@ -115,6 +115,8 @@ u8 *kt_vm_add_slot(struct kt_vm *vm, u32 slot, u64 gpa, u64 size,
 void kt_vcpu_start(struct kt_vm *vm, void (*fn)(void));
 int kt_vcpu_run(struct kt_vm *vm, struct kt_ucall *uc);
 int kt_guest_run(struct kt_vm *vm, void (*sync)(struct kt_vm *, u64));
+void kt_run(struct kt_vm *vm, void (*fn)(void),
+	    void (*sync)(struct kt_vm *, u64));
 void kt_fill(u8 *p, u64 len, unsigned int seed);
 void kt_to_guest(struct kt_vm *vm, const void *var, size_t size);
 
@@ -130,5 +132,6 @@ int kt_grant(struct kt_vm *target, struct kt_vm *intro, u32 flags,
 	     u64 start, u64 end, u32 quota, u64 expire_ms,
 	     struct kvmi_map_mem_token *token, u64 *id);
 int kt_stat(const char *name, u64 *val);
+u64 kt_stat_or_zero(const char *name);
 
 #endif
