@@ -156,27 +156,8 @@ expect "... the child goes" "ok" "$(tvm th unfork)"
 tvm_stop th
 tvm_token ti $LAB/ti-rw.tok $TOK
 
-# dirty logging (live migration) on the target: a read-write mapping made
-# before it starts is revoked, a read-only one stays; new read-write maps
-# are refused
-expect "a read-write map before the target logs dirty pages" "rax=0x1" "$(tvm ti hc 32 $TOK $W 0x402000)"
-tvm_token ti $LAB/ti-ro.tok $TOK
-expect "... and a read-only one" "rax=0x0" "$(tvm ti hc 32 $TOK $M 0x403000)"
-revoked=$(stat_of revoked)
-tvm tgt dirtylog 1 >/dev/null
-expect "dirty logging starts: the read-write mapping is revoked (revoked pattern)" "val=0x723a6d656d6d766b" \
-	"$(tvm ti gread 0x402000)"
-expect "... the read-only one stays" "val=$(tvm tgt gread $M | sed 's/^val=//')" "$(tvm ti gread 0x403000)"
-expect "... one revocation counted" "$((revoked + 1))" "$(stat_of revoked)"
-expect "... both unmap" "rax=0x0 rax=0x0" "$(tvm ti hc 33 0x402000 0 0) $(tvm ti hc 33 0x403000 0 0)"
-tvm_token ti $LAB/ti-rw.tok $TOK
-expect "read-write map while the target logs dirty pages: -EBUSY" "$(neg 16)" "$(tvm ti hc 32 $TOK $W 0x402000)"
-tvm_token ti $LAB/ti-ro.tok $TOK
-expect "... a read-only map is still allowed" "rax=0x0" "$(tvm ti hc 32 $TOK $W 0x402000)"
-expect "... and unmaps" "rax=0x0" "$(tvm ti hc 33 0x402000 0 0)"
-tvm tgt dirtylog 0 >/dev/null
-tvm_token ti $LAB/ti-rw.tok $TOK
-
+# dirty logging, chaining, revoke and expiry while mapped, and a page the
+# target never touched: tests/selftests/hc_life.c (t-selftests)
 tvm_start tj 64
 oth=$(grant $LAB/tj.tok $tpid "$(tvm_pid tj)")
 
@@ -254,46 +235,7 @@ expect "the module itself refuses a descriptor that is not a KVM VM" "EINVAL" "$
 "$BIN/kvmmem-host" grant --target "$(tvm_pid tj)" --introspector "$tpid" --token-file $LAB/mut3.tok >/dev/null 2>&1
 expect "mutual introspection (a grant the other way round) is refused" "1" "$?"
 
-# chaining: a target page that is itself an overlay
 tvm_token ti $LAB/ti-ro.tok $TOK
-tvm ti hc 32 $TOK $M 0x400000 >/dev/null
-tvm_start tk 64
-ch=$(grant $LAB/tk.tok "$ipid" "$(tvm_pid tk)")
-tvm_token tk $LAB/tk.tok $TOK
-expect "mapping a page that is itself an overlay (chaining): -ELOOP" "$(neg 40)" "$(tvm tk hc 32 $TOK 0x400000 0x400000)"
-expect "the overlay page itself unmaps" "rax=0x0" "$(tvm ti hc 33 0x400000 0 0)"
-
-# revoke while mapped: the pattern, not stale data, and the VM keeps running
-tvm_token ti $LAB/ti-rw.tok $TOK
-tvm ti hc 32 $TOK $W 0x403000 >/dev/null
-wval=$(tvm tgt gread $W)
-"$BIN/kvmmem-host" revoke "$rw"
-expect "a revoked mapping reads the revoked pattern" "val=0x723a6d656d6d766b" "$(tvm ti gread 0x403000)"
-expect "writes to it reach only a private page" "ok" "$(tvm ti gwrite 0x403000 0x42)"
-expect "... and the target is untouched" "$wval" "$(tvm tgt gread $W)"
-expect "the introspector can still unmap it" "rax=0x0" "$(tvm ti hc 33 0x403000 0 0)"
-"$BIN/kvmmem-host" list | sed 's/^/# /'
-
-# expiry while mapped: the reaper ends the grant, as revoke does
-ex=$(grant $LAB/ti-ex.tok $tpid $ipid --expire 3000)
-tvm_token ti $LAB/ti-ex.tok $TOK
-expect "a map under a grant that expires in 3 s" "rax=0x0" "$(tvm ti hc 32 $TOK $M 0x409000)"
-expect "... reads the target's bytes" "$(tvm tgt gread $M)" "$(tvm ti gread 0x409000)"
-wait_until 15 "! '$BIN/kvmmem-host' list | awk '{ print \$1 }' | grep -qx '$ex'"
-expect "on expiry the mapping reads the revoked pattern" "val=0x723a6d656d6d766b" "$(tvm ti gread 0x409000)"
-check "... the grant ended as expired (kernel log)" sh -c "dmesg | grep -q 'grant $ex (.*) ended: expired'"
-expect "... and the introspector unmaps it" "rax=0x0" "$(tvm ti hc 33 0x409000 0 0)"
-
-# a page the target never touched reads zeros, and its first write shows
-U=0x1000000
-tvm_token ti $LAB/ti-ro.tok $TOK
-expect "read-only map of a target page never touched" "rax=0x0" "$(tvm ti hc 32 $TOK $U 0x407000)"
-expect "... reads zeros" "val=0x0" "$(tvm ti gread 0x407000)"
-tvm tgt gwrite $U 0x4444 >/dev/null
-wait_until 10 '[ "$(tvm ti gread 0x407000)" = "val=0x4444" ]'
-expect "... and the target's first write then shows in the introspector" "val=0x4444" "$(tvm ti gread 0x407000)"
-expect "... unmap" "rax=0x0" "$(tvm ti hc 33 0x407000 0 0)"
-
 # teardown while mapped: the host module cannot be unloaded under an overlay
 tvm ti hc 32 $TOK $M 0x400000 >/dev/null
 rmmod kvmmem_host 2>/dev/null
@@ -439,7 +381,7 @@ else
 	echo "$(intro_pid)" > /sys/kernel/debug/kvmmem/fail_unmaps_pid
 	echo 1 > /sys/kernel/debug/kvmmem/fail_unmaps
 	expect "an unmap by another introspector does not use the injected failure up (ENOENT)" \
-		"$(neg 2)" "$(tvm tk hc 33 0x500000 0 0)"
+		"$(neg 2)" "$(tvm tj hc 33 0x500000 0 0)"
 	out=$(intro_run "/mnt/probe read /mnt/ro.tok $M 0 16")
 	expect "a host unmap that fails reaches the caller (EIO, injected)" "unmap: EIO" "$(sed -n 2p <<<"$out")"
 	[ "$(sed -n 2p <<<"$out")" = "unmap: EIO" ] ||
@@ -501,5 +443,5 @@ fi
 for g in $("$BIN/kvmmem-host" list | awk 'NR > 1 { print $1 }'); do
 	"$BIN/kvmmem-host" revoke "$g"
 done
-tvm_stop tk; tvm_stop tj; tvm_stop ti; tvm_stop tgt
+tvm_stop tj; tvm_stop ti; tvm_stop tgt
 end_checks "$pin0"

@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
-#include <sys/klog.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/kvm_para.h>
@@ -193,36 +192,6 @@ static const char *const reasons[] = {
 
 static const u64 least[] = { 6, 1, 1, 2, 2 };
 
-/* the kernel log has LINE (a map refused for a bad token, naming the VM) */
-static int klog_has(const char *a, const char *b)
-{
-	int len = klogctl(10, NULL, 0);	/* SYSLOG_ACTION_SIZE_BUFFER */
-	char *buf, *p;
-	int n, found = 0;
-
-	if (len <= 0)
-		return -1;
-	buf = calloc(1, len + 1);
-	if (!buf)
-		return -1;
-	n = klogctl(3, buf, len);	/* SYSLOG_ACTION_READ_ALL */
-	if (n < 0) {
-		free(buf);
-		return -1;
-	}
-	for (p = strstr(buf, a); p && !found; p = strstr(p + 1, a)) {
-		char *eol = strchr(p, '\n');
-
-		if (eol)
-			*eol = 0;
-		found = !!strstr(p, b);
-		if (eol)
-			*eol = '\n';
-	}
-	free(buf);
-	return found;
-}
-
 static void grant_ioctl_checks(void)
 {
 	struct kvmmem_host_grant g = { .target_fd = tgt.fd, .intro_fd = tgt.fd };
@@ -283,7 +252,7 @@ int main(void)
 		}
 	}
 	snprintf(name, sizeof(name), "map refused: introspector kvm-%d,", getpid());
-	ret = klog_has(name, "no grant for this token");
+	ret = kt_klog_has(name, "no grant for this token");
 	if (ret < 0)
 		kt_skip("the kernel log cannot be read", "a refused map is logged");
 	else

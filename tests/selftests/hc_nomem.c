@@ -34,7 +34,6 @@
 #define IPAGE	0x2000000ULL	/* introspector: the reset's page */
 #define IPAGE2	0x2001000ULL	/* introspector: the deleted slot's page */
 #define IPAGE3	0x2002000ULL	/* introspector: the release's page */
-#define REVOKED	0x723a6d656d6d766bULL	/* "kvmmem:r", the revoked pattern */
 #define FAIL	"/sys/kernel/debug/kvmmem/fail_vm_works"
 
 static struct kvmi_map_mem_token tok;
@@ -52,7 +51,7 @@ static void guest_code(void)
 	GUEST_EXPECT("... reads its bytes", kt_read64(IPAGE2), want_slot);
 	GUEST_SYNC(1);		/* the slot's deletion, its work from the reserve */
 	GUEST_EXPECT("the page of the deleted memslot reads the revoked pattern",
-		     kt_read64(IPAGE2), REVOKED);
+		     kt_read64(IPAGE2), KT_REVOKED);
 	GUEST_EXPECT("... and unmaps", kt_hypercall(KVM_HC_MEM_UNMAP, IPAGE2, 0, 0), 0);
 	GUEST_EXPECT("a map for the reset", map(M, IPAGE), KVMMEM_MAP_RO);
 	GUEST_EXPECT("... reads the target's bytes", kt_read64(IPAGE), want);
@@ -124,7 +123,7 @@ static void delete_slot(void)
 	kt_ok(fail_used(), "memslot: the work's allocation failed (injected)");
 	kt_ok(kt_stat_or_zero("vm_works_reserved") == res0 + 1,
 	      "memslot: its work came from the reserve");
-	kt_ok(*(u64 *)(in.ram + IPAGE2) == REVOKED,
+	kt_ok(*(u64 *)(in.ram + IPAGE2) == KT_REVOKED,
 	      "memslot: the page mapped from it reads the revoked pattern in the VMM too");
 }
 

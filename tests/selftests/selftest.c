@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
+#include <sys/klog.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -434,6 +435,43 @@ u64 kt_stat_or_zero(const char *name)
 
 	kt_stat(name, &v);
 	return v;
+}
+
+/**
+ * kt_klog_has() - is there a line in the kernel log with both strings?
+ * @a: what the line has, first
+ * @b: what it has after @a
+ *
+ * Return: 1 if a line has @a and, after it, @b; 0 if none has; -1 when the
+ * kernel log cannot be read.
+ */
+int kt_klog_has(const char *a, const char *b)
+{
+	int len = klogctl(10, NULL, 0);	/* SYSLOG_ACTION_SIZE_BUFFER */
+	char *buf, *p;
+	int n, found = 0;
+
+	if (len <= 0)
+		return -1;
+	buf = calloc(1, len + 1);
+	if (!buf)
+		return -1;
+	n = klogctl(3, buf, len);	/* SYSLOG_ACTION_READ_ALL */
+	if (n < 0) {
+		free(buf);
+		return -1;
+	}
+	for (p = strstr(buf, a); p && !found; p = strstr(p + 1, a)) {
+		char *eol = strchr(p, '\n');
+
+		if (eol)
+			*eol = 0;
+		found = !!strstr(p, b);
+		if (eol)
+			*eol = '\n';
+	}
+	free(buf);
+	return found;
 }
 
 /* --- TAP ------------------------------------------------------------------ */

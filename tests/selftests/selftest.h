@@ -43,6 +43,8 @@ typedef __s64 s64;
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
 
 #define KT_UCALL_PORT	0x80
+/* the first 8 bytes of KVMMEM_REVOKED_PATTERN, as a u64 reads them */
+#define KT_REVOKED	0x723a6d656d6d766bULL
 #define KT_STACK_TOP	0x3f00000ULL	/* the guest stack grows down from here */
 #define KT_RAM_MIN	(64ULL << 20)
 
@@ -133,5 +135,6 @@ int kt_grant(struct kt_vm *target, struct kt_vm *intro, u32 flags,
 	     struct kvmi_map_mem_token *token, u64 *id);
 int kt_stat(const char *name, u64 *val);
 u64 kt_stat_or_zero(const char *name);
+int kt_klog_has(const char *a, const char *b);
 
 #endif
