@@ -18,8 +18,9 @@
  * counts are bounded. The work itself is done by remap.c (single pages and
  * batches), window.c (chunks), status.c (the status page) and memslot.c
  * (ranges), under kvmmem_lock. A refusal is counted, traced and logged,
- * rate-limited, with why() naming the errno; the guest gets the -errno in
- * RAX. A VM that holds no grant gets -KVM_ENOSYS, as without kvmmem.
+ * rate-limited (a bad token on a budget of its own), with why() naming the
+ * errno; the guest gets the -errno in RAX. A VM that holds no grant gets
+ * -KVM_ENOSYS, as without kvmmem.
  *
  * A VM that is not known (known.c) gets that answer before kvmmem_lock is
  * taken, so a VM that floods our hypercall numbers without a grant slows
@@ -85,9 +86,18 @@ static void map_done(struct kvm_vcpu *vcpu, long ret, const char *target,
 		return;
 	}
 	kvmmem_stat_failed(ret);
-	pr_warn_ratelimited("map refused: introspector %s, target %s, gpa %#llx -> %#llx: %s (%ld)\n",
-			    vcpu->kvm->stats_id, target, target_gpa, intro_gpa,
-			    why(ret), ret);
+	/*
+	 * A bad token has a rate limit of its own, so that a flood of other
+	 * refusals (unaligned addresses, say) cannot hide token guessing.
+	 */
+	if (ret == -EACCES)
+		pr_warn_ratelimited("map refused: introspector %s, gpa %#llx -> %#llx: %s (%ld)\n",
+				    vcpu->kvm->stats_id, target_gpa, intro_gpa,
+				    why(ret), ret);
+	else
+		pr_warn_ratelimited("map refused: introspector %s, target %s, gpa %#llx -> %#llx: %s (%ld)\n",
+				    vcpu->kvm->stats_id, target, target_gpa,
+				    intro_gpa, why(ret), ret);
 }
 
 /* Count and log the outcome of one unmap of @n pages. */
